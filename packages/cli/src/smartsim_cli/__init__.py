@@ -1,0 +1,1 @@
+"""smartsim-cli: the administration command line of SmartSim."""

@@ -1,0 +1,38 @@
+"""smartredis: put and get tensors (and, soon, datasets, lists, models and scripts) in the
+SmartSim Orchestrator from inside an application. Compatible with the SmartRedis Python API."""
+
+from __future__ import annotations
+
+from importlib import metadata as _metadata
+
+from .client import Client
+from .configoptions import ConfigOptions
+from .error import (
+    RedisBadAllocError,
+    RedisConnectionError,
+    RedisDatabaseError,
+    RedisInternalError,
+    RedisKeyError,
+    RedisReplyError,
+    RedisRuntimeError,
+    RedisTimeoutError,
+)
+
+try:
+    __version__ = _metadata.version("smartredis")
+except _metadata.PackageNotFoundError:  # running from a source tree without an install
+    __version__ = "0.0.0"
+
+__all__ = [
+    "Client",
+    "ConfigOptions",
+    "RedisBadAllocError",
+    "RedisConnectionError",
+    "RedisDatabaseError",
+    "RedisInternalError",
+    "RedisKeyError",
+    "RedisReplyError",
+    "RedisRuntimeError",
+    "RedisTimeoutError",
+    "__version__",
+]

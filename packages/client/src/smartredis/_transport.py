@@ -1,0 +1,98 @@
+"""The connection to one database (standalone or cluster), built on redis-py.
+
+Commands are packed with redis-py's pure-Python serializer instead of hiredis' packer: it hands
+``memoryview`` arguments to the socket as they are, so a tensor payload is never copied into a
+joined command buffer (hiredis' packer copies every byte). Replies are parsed by hiredis.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import redis
+from redis.cluster import RedisCluster
+from redis.connection import Connection, PythonRespSerializer, UnixDomainSocketConnection
+
+from .address import Address, TcpAddress, UnixAddress
+from .error import RedisConnectionError, RedisRuntimeError
+
+# Arguments larger than this travel as their own socket write instead of being joined.
+_BUFFER_CUTOFF = 6000
+
+
+class _ZeroCopyPackerMixin:
+    """Swap redis-py's hiredis packer for the serializer that passes memoryviews through."""
+
+    encoder: Any
+
+    def _construct_command_packer(self, packer: Any) -> Any:
+        return PythonRespSerializer(_BUFFER_CUTOFF, self.encoder.encode)
+
+
+class ZeroCopyConnection(_ZeroCopyPackerMixin, Connection):
+    pass
+
+
+class ZeroCopyUnixConnection(_ZeroCopyPackerMixin, UnixDomainSocketConnection):
+    pass
+
+
+def connect(
+    address: Address, cluster: bool, connect_timeout_s: float, retry_interval_s: float
+) -> redis.Redis | RedisCluster:
+    """Open the connection and prove it with PING (standalone) or the slot map (cluster).
+
+    Retries until ``connect_timeout_s`` has passed, so a client may start a moment before its
+    database; raises ``RedisConnectionError`` naming the address when it gives up.
+    """
+    deadline = time.monotonic() + connect_timeout_s
+    last_error: Exception | None = None
+    while True:
+        try:
+            return _open(address, cluster, connect_timeout_s)
+        except (redis.exceptions.RedisError, OSError) as err:
+            last_error = err
+        if time.monotonic() + retry_interval_s > deadline:
+            break
+        time.sleep(retry_interval_s)
+    raise RedisConnectionError(
+        f"Unable to connect to backend database: failed to connect to {address}: {last_error}"
+    )
+
+
+def _open(address: Address, cluster: bool, timeout_s: float) -> redis.Redis | RedisCluster:
+    if cluster:
+        if isinstance(address, UnixAddress):
+            raise RedisConnectionError("Unix Domain Socket is not supported with clustered Redis")
+        client: redis.Redis | RedisCluster = RedisCluster(
+            host=address.host,
+            port=address.port,
+            socket_connect_timeout=timeout_s,
+            connection_class=ZeroCopyConnection,
+        )
+        return client
+    if isinstance(address, TcpAddress):
+        pool = redis.ConnectionPool(
+            connection_class=ZeroCopyConnection,
+            host=address.host,
+            port=address.port,
+            socket_connect_timeout=timeout_s,
+        )
+    else:
+        pool = redis.ConnectionPool(
+            connection_class=ZeroCopyUnixConnection,
+            path=address.path,
+            socket_connect_timeout=timeout_s,
+        )
+    standalone = redis.Redis(connection_pool=pool)
+    standalone.ping()
+    return standalone
+
+
+def run(connection: redis.Redis | RedisCluster, *args: Any) -> Any:
+    """Execute one command; a server error reply becomes ``RedisRuntimeError``."""
+    try:
+        return connection.execute_command(*args)  # type: ignore[no-untyped-call]
+    except redis.exceptions.ResponseError as err:
+        raise RedisRuntimeError(f"Redis error when executing command: {err}") from None

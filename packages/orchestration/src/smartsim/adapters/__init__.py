@@ -1,0 +1,1 @@
+"""Concrete adapters behind the ports: launchers, the database server, the file system."""

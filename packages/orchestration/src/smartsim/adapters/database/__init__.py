@@ -1,0 +1,1 @@
+"""The database server: binary and module resolution, command lines, network connector."""

@@ -1,0 +1,1 @@
+"""Launcher adapters, one module per workload manager."""

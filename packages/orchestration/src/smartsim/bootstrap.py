@@ -1,0 +1,78 @@
+"""The composition root: the one place that picks concrete adapters and wires them together."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+from .adapters.database.ai_module import resolve_ai_module
+from .adapters.database.free_port import free_tcp_port
+from .adapters.database.redis_connector import RedisConnector
+from .adapters.database.server_binary import resolve_server_binary
+from .adapters.database.server_command import ShardOptions, shard_argv
+from .adapters.launchers.local import LocalLauncher
+from .domain.errors import SSUnsupportedError
+from .domain.orchestrator import Orchestrator
+from .ports.launcher import Launcher, LaunchRequest
+from .services.orchestrator_lifecycle import OrchestratorLifecycle, ShardLaunch
+
+SUPPORTED_LAUNCHERS = ("local",)
+KNOWN_LAUNCHERS = ("local", "slurm", "pbs", "pals", "lsf", "sge", "dragon", "auto")
+
+
+def detect_launcher() -> str:
+    """``auto``: a workload manager whose commands are on PATH, else ``local``."""
+    if all(shutil.which(cmd) for cmd in ("qsub", "qstat", "qdel")):
+        return "pbs"
+    if all(shutil.which(cmd) for cmd in ("sacct", "srun", "salloc", "sbatch", "scancel", "sinfo")):
+        return "slurm"
+    if "PBS_JOBID" in os.environ:
+        return "pbs"
+    return "local"
+
+
+def resolve_launcher_name(name: str) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"launcher must be a string, got {type(name).__name__}")
+    lowered = name.lower()
+    if lowered == "cobalt":
+        raise SSUnsupportedError("Cobalt launcher is no longer supported.")
+    if lowered not in KNOWN_LAUNCHERS:
+        raise SSUnsupportedError(
+            f"Launcher type not supported: {name}. Choose one of: {', '.join(KNOWN_LAUNCHERS)}"
+        )
+    return detect_launcher() if lowered == "auto" else lowered
+
+
+def make_launcher(name: str) -> Launcher:
+    if name == "local":
+        return LocalLauncher()
+    raise SSUnsupportedError(
+        f"The {name} launcher is not available yet; supported: {', '.join(SUPPORTED_LAUNCHERS)}"
+    )
+
+
+def _plan_local_shard(db: Orchestrator, experiment_path: str, index: int) -> ShardLaunch:
+    server = resolve_server_binary(db.server_binary)
+    module = resolve_ai_module()
+    port = db.port or free_tcp_port()
+    if db.port == 0:
+        db.port = port  # the chosen port becomes the database's port (reported by get_address)
+    name = db.shard_names[index]
+    argv = shard_argv(server.path, module, db.module_arguments(), ShardOptions(port=port, data_dir=db.path))
+    request = LaunchRequest(
+        name=name,
+        argv=argv,
+        cwd=db.path,
+        env=dict(os.environ),
+        out_path=os.path.join(db.path, f"{name}.out"),
+        err_path=os.path.join(db.path, f"{name}.err"),
+        kind="database",
+        bound_to_driver=True,
+        experiment_path=experiment_path,
+    )
+    return ShardLaunch(request=request, address=f"127.0.0.1:{port}")
+
+
+def make_orchestrator_lifecycle(launcher: Launcher) -> OrchestratorLifecycle:
+    return OrchestratorLifecycle(launcher, RedisConnector(), _plan_local_shard)

@@ -1,0 +1,87 @@
+"""``Model``: one application run (an executable with run settings) and its data-sharing rules."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import EntityExistsError
+from .names import validate_entity_name
+from .settings import RunSettings
+
+ParamValue = str | int | float
+
+
+def stringify_params(params: Mapping[str, ParamValue] | None) -> dict[str, str]:
+    """Model parameters are kept as strings; other value types are refused."""
+    result: dict[str, str] = {}
+    for name, value in (params or {}).items():
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise TypeError(
+                f"Incorrect type for model parameters: {name}={value!r}. Must be str, int or float."
+            )
+        result[name] = str(value)
+    return result
+
+
+class Model:
+    """An executable to launch, where it runs (``path``), and how it shares keys."""
+
+    type = "Model"
+
+    def __init__(
+        self,
+        name: str,
+        params: Mapping[str, ParamValue] | None,
+        run_settings: RunSettings,
+        path: str | None = None,
+        params_as_args: list[str] | None = None,
+        batch_settings: Any = None,
+    ) -> None:
+        self.name = validate_entity_name(name, "Model")
+        if not isinstance(run_settings, RunSettings):
+            raise TypeError("run_settings must be a RunSettings instance")
+        self.params = stringify_params(params)
+        self.run_settings = run_settings
+        self.path = path if path is not None else os.path.join(os.getcwd(), name)
+        self.params_as_args = list(params_as_args or [])
+        self.batch_settings = batch_settings
+        self.incoming_entities: list[Any] = []
+        self._key_prefixing_enabled = False
+        self.files: Any = None
+
+    # Key prefixing -----------------------------------------------------------
+    def enable_key_prefixing(self) -> None:
+        """Prefix this model's keys with its name (``SSKEYOUT=<name>`` in its environment)."""
+        self._key_prefixing_enabled = True
+
+    def disable_key_prefixing(self) -> None:
+        self._key_prefixing_enabled = False
+
+    def query_key_prefixing(self) -> bool:
+        return self._key_prefixing_enabled
+
+    def register_incoming_entity(self, incoming_entity: Any) -> None:
+        """Let this model read keys written by ``incoming_entity`` (listed in ``SSKEYIN``)."""
+        if any(entity.name == incoming_entity.name for entity in self.incoming_entities):
+            raise EntityExistsError(
+                f"'{incoming_entity.name}' has already been registered as an incoming entity"
+            )
+        self.incoming_entities.append(incoming_entity)
+
+    @property
+    def colocated(self) -> bool:
+        return self.run_settings.colocated_db_settings is not None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Model) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    def __repr__(self) -> str:
+        return f"Model(name={self.name!r}, path={self.path!r})"
+
+    def __str__(self) -> str:
+        return f"Name: {self.name}\nType: {self.type}\nExecutable: {self.run_settings.exe}\n"

@@ -1,0 +1,5 @@
+"""``smartsim.entity``: launchable entities, where SmartSim scripts import them from."""
+
+from ..domain.model import Model
+
+__all__ = ["Model"]

@@ -1,0 +1,343 @@
+"""``Experiment``: the driver facade a SmartSim script talks to.
+
+It reads like the use-cases: create entities, start them (databases first, then applications
+with their environment), watch them, stop them. The adapters it uses are chosen in
+:mod:`smartsim.bootstrap`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from . import bootstrap
+from .domain.errors import SmartSimError, SSDBIDConflictError, SSUnsupportedError
+from .domain.jobs import Job, JobTable
+from .domain.keys_env import key_prefix_environment
+from .domain.model import Model, ParamValue
+from .domain.names import validate_entity_name
+from .domain.orchestrator import DEFAULT_DB_IDENTIFIER, Orchestrator
+from .domain.settings import RunArgValue, RunSettings
+from .domain.status import SmartSimStatus
+from .ports.launcher import LaunchRequest
+from .settings import create_run_settings as _create_run_settings
+from .summary_table import render_summary
+
+logger = logging.getLogger("smartsim")
+
+Entity = Model | Orchestrator
+
+
+class Experiment:
+    """A set of models and databases launched and watched together from one driver script."""
+
+    def __init__(self, name: str, exp_path: str | None = None, launcher: str = "local") -> None:
+        self.name = validate_entity_name(name, "Experiment")
+        if exp_path is not None:
+            if not isinstance(exp_path, str):
+                raise TypeError("exp_path argument was not of type str")
+            if not os.path.isdir(exp_path):
+                raise NotADirectoryError("Experiment path provided does not exist")
+            exp_path = os.path.abspath(exp_path)
+        self.exp_path = exp_path if exp_path is not None else os.path.join(os.getcwd(), name)
+        self._launcher_name = bootstrap.resolve_launcher_name(launcher)
+        self._launcher = bootstrap.make_launcher(self._launcher_name)
+        self._lifecycle = bootstrap.make_orchestrator_lifecycle(self._launcher)
+        self._jobs = JobTable()
+        self._launched: dict[str, Entity] = {}
+        self.db_identifiers: set[str] = set()
+
+    @property
+    def launcher(self) -> str:
+        return self._launcher_name
+
+    # Factories -------------------------------------------------------------------
+    def create_run_settings(
+        self,
+        exe: str,
+        exe_args: str | Sequence[str] | None = None,
+        run_command: str = "auto",
+        run_args: Mapping[str, RunArgValue] | None = None,
+        env_vars: Mapping[str, str | None] | None = None,
+        container: Any = None,
+        **kwargs: Any,
+    ) -> RunSettings:
+        return _create_run_settings(
+            self._launcher_name, exe, exe_args, run_command, run_args, env_vars, container, **kwargs
+        )
+
+    def create_model(
+        self,
+        name: str,
+        run_settings: RunSettings,
+        params: Mapping[str, ParamValue] | None = None,
+        path: str | None = None,
+        enable_key_prefixing: bool = False,
+        batch_settings: Any = None,
+    ) -> Model:
+        model_path = os.path.abspath(path) if path is not None else os.path.join(self.exp_path, str(name))
+        model = Model(name, params, run_settings, path=model_path, batch_settings=batch_settings)
+        if enable_key_prefixing:
+            model.enable_key_prefixing()
+        return model
+
+    def create_database(
+        self,
+        port: int = 6379,
+        path: str | None = None,
+        db_nodes: int = 1,
+        batch: bool = False,
+        hosts: list[str] | str | None = None,
+        run_command: str = "auto",
+        interface: str | list[str] = "ipogif0",
+        account: str | None = None,
+        time: str | None = None,
+        queue: str | None = None,
+        single_cmd: bool = True,
+        db_identifier: str = DEFAULT_DB_IDENTIFIER,
+        **kwargs: Any,
+    ) -> Orchestrator:
+        if db_identifier in self.db_identifiers:
+            logger.warning("A database with the identifier %s has already been made", db_identifier)
+        self.db_identifiers.add(db_identifier)
+        return Orchestrator(
+            path=path if path is not None else os.path.join(self.exp_path, db_identifier),
+            port=port,
+            interface=interface,
+            launcher=self._launcher_name,
+            run_command=run_command,
+            db_nodes=db_nodes,
+            batch=batch,
+            hosts=hosts,
+            account=account,
+            time=time,
+            single_cmd=single_cmd,
+            db_identifier=db_identifier,
+            queue=queue,
+            **kwargs,
+        )
+
+    def generate(
+        self, *entities: Entity, tag: str | None = None, overwrite: bool = False, verbose: bool = False
+    ) -> Entity | tuple[Entity, ...] | None:
+        """Create the experiment directory and one directory per entity.
+
+        Returns the entity (or the tuple of entities) so ``model = exp.generate(model)`` works too.
+        """
+        if os.path.isfile(self.exp_path):
+            raise FileExistsError(f"Experiment path {self.exp_path} is a file")
+        os.makedirs(self.exp_path, exist_ok=True)
+        for entity in entities:
+            occupied = os.path.isdir(entity.path) and bool(os.listdir(entity.path))
+            if isinstance(entity, Model) and occupied and not overwrite:
+                raise FileExistsError(
+                    f"Directory for entity {entity.name} already exists in path {entity.path}"
+                )
+            os.makedirs(entity.path, exist_ok=True)
+        if not entities:
+            return None
+        return entities[0] if len(entities) == 1 else entities
+
+    # Launch ----------------------------------------------------------------------
+    def start(
+        self,
+        *entities: Entity,
+        block: bool = True,
+        summary: bool = False,
+        kill_on_interrupt: bool = True,
+    ) -> None:
+        """Start databases (each ready before anything else starts), then models."""
+        databases, models = self._check_launchable(entities)
+        if summary:
+            logger.info("Launching %s", ", ".join(entity.name for entity in entities))
+        for db in databases:
+            self._start_database(db)
+        launched: list[Job] = []
+        try:
+            for model in models:
+                launched.append(self._start_model(model))
+            if block and launched:
+                self._wait_for(launched)
+        except KeyboardInterrupt:
+            if kill_on_interrupt:
+                for job in launched:
+                    self._stop_job(job)
+            raise
+
+    def _check_launchable(self, entities: Iterable[Entity]) -> tuple[list[Orchestrator], list[Model]]:
+        databases: list[Orchestrator] = []
+        models: list[Model] = []
+        seen: set[str] = set()
+        for entity in entities:
+            if not isinstance(entity, (Model, Orchestrator)):
+                raise TypeError(
+                    f"Argument given to Experiment.start is of type {type(entity).__name__}, "
+                    "not a Model or Orchestrator"
+                )
+            if entity.name in seen:
+                raise SmartSimError("User provided two entities with the same name")
+            seen.add(entity.name)
+            previous = self._launched.get(entity.name)
+            if previous is not None and (previous is not entity or self._jobs.is_running(entity.name)):
+                raise SSUnsupportedError("SmartSim entities cannot have duplicate names.")
+            (databases if isinstance(entity, Orchestrator) else models).append(entity)  # type: ignore[arg-type]
+        for db in databases:
+            for running in self._running_databases():
+                if running.db_identifier == db.db_identifier:
+                    raise SSDBIDConflictError(
+                        f"Database identifier {db.db_identifier} has already been used. "
+                        "Pass in a unique name for db_identifier"
+                    )
+        return databases, models
+
+    def _running_databases(self) -> list[Orchestrator]:
+        return [
+            entity
+            for name, entity in self._launched.items()
+            if isinstance(entity, Orchestrator) and self._jobs.is_running(name)
+        ]
+
+    def _start_database(self, db: Orchestrator) -> None:
+        jobs = self._lifecycle.start(db, self.exp_path, self._jobs.new_run_id())
+        self._jobs.add(db.name, jobs)
+        self._launched[db.name] = db
+        logger.info("Orchestrator %s is ready at %s", db.name, ", ".join(db.get_address()))
+
+    def _model_environment(self, model: Model) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {name: "" if value is None else str(value) for name, value in model.run_settings.env_vars.items()}
+        )
+        for db in self._running_databases():
+            env.update(db.client_environment())
+        env.update(
+            key_prefix_environment(
+                model.name, model.query_key_prefixing(), [entity.name for entity in model.incoming_entities]
+            )
+        )
+        return env
+
+    def _start_model(self, model: Model) -> Job:
+        os.makedirs(model.path, exist_ok=True)
+        request = LaunchRequest(
+            name=model.name,
+            argv=model.run_settings.command_line(),
+            cwd=model.path,
+            env=self._model_environment(model),
+            out_path=os.path.join(model.path, f"{model.name}.out"),
+            err_path=os.path.join(model.path, f"{model.name}.err"),
+            kind="model",
+            experiment_path=self.exp_path,
+        )
+        job_id = self._launcher.launch(request)
+        job = Job(
+            model.name,
+            model.type,
+            job_id,
+            self._launcher.name,
+            self._jobs.new_run_id(),
+            SmartSimStatus.STATUS_RUNNING,
+        )
+        self._jobs.add(model.name, [job])
+        self._launched[model.name] = model
+        return job
+
+    def _wait_for(self, jobs: list[Job], timeout: float | None = None) -> None:
+        finals = self._launcher.wait([job.job_id for job in jobs], timeout=timeout)
+        for job in jobs:
+            info = finals.get(job.job_id)
+            if info is not None:
+                job.record(info.status, info.returncode)
+
+    def _refresh(self, jobs: list[Job]) -> None:
+        pending = [job for job in jobs if not job.is_terminal]
+        if not pending:
+            return
+        infos = self._launcher.statuses(job.job_id for job in pending)
+        for job in pending:
+            info = infos[job.job_id]
+            job.record(info.status, info.returncode)
+
+    def _stop_job(self, job: Job) -> None:
+        if job.is_terminal:
+            return
+        info = self._launcher.stop(job.job_id)
+        job.record(SmartSimStatus.STATUS_CANCELLED, info.returncode)
+
+    # Watch and stop --------------------------------------------------------------
+    def _jobs_of(self, entity: Entity) -> list[Job]:
+        if not self._jobs.knows(entity.name) or self._launched.get(entity.name) is not entity:
+            raise KeyError(f"Entity {entity.name} has not been launched by this experiment")
+        return self._jobs.jobs_of(entity.name)
+
+    def stop(self, *entities: Entity) -> None:
+        """Stop models (SIGTERM, then SIGKILL), then databases (graceful SHUTDOWN first)."""
+        ordered = [e for e in entities if isinstance(e, Model)] + [
+            e for e in entities if isinstance(e, Orchestrator)
+        ]
+        for entity in ordered:
+            jobs = self._jobs_of(entity)
+            if isinstance(entity, Orchestrator):
+                self._lifecycle.stop(entity, jobs)
+            else:
+                for job in jobs:
+                    self._stop_job(job)
+
+    def get_status(self, *entities: Entity) -> list[SmartSimStatus]:
+        """One status per model and per database shard (models first, as SmartSim orders them)."""
+        ordered = [e for e in entities if isinstance(e, Model)] + [
+            e for e in entities if isinstance(e, Orchestrator)
+        ]
+        statuses: list[SmartSimStatus] = []
+        for entity in ordered:
+            if not self._jobs.knows(entity.name):
+                count = entity.db_nodes if isinstance(entity, Orchestrator) else 1
+                statuses += [SmartSimStatus.STATUS_NEVER_STARTED] * count
+                continue
+            jobs = self._jobs.jobs_of(entity.name)
+            self._refresh(jobs)
+            statuses += [job.status for job in jobs]
+        return statuses
+
+    def finished(self, entity: Entity) -> bool:
+        if isinstance(entity, Orchestrator):
+            raise TypeError("Finished() does not support Orchestrator instances")
+        if not self._jobs.knows(entity.name):
+            raise ValueError(f"{entity.name} has not been launched in this Experiment")
+        jobs = self._jobs.jobs_of(entity.name)
+        self._refresh(jobs)
+        return all(job.is_terminal for job in jobs)
+
+    def poll(self, interval: int = 10, verbose: bool = True, kill_on_interrupt: bool = True) -> None:
+        """Return when no model is running; log their statuses every ``interval`` seconds."""
+        model_jobs = [
+            job
+            for name, entity in self._launched.items()
+            if isinstance(entity, Model)
+            for job in self._jobs.jobs_of(name)
+        ]
+        try:
+            while any(not job.is_terminal for job in model_jobs):
+                self._wait_for([job for job in model_jobs if not job.is_terminal], timeout=interval)
+                if verbose:
+                    for job in model_jobs:
+                        logger.info("%s(%s): %s", job.name, job.job_id, job.status.value)
+        except KeyboardInterrupt:
+            if kill_on_interrupt:
+                for job in model_jobs:
+                    self._stop_job(job)
+            raise
+
+    def summary(self, style: str = "github") -> str:
+        """A table of every finished run: name, type, job id, run id, time, status, exit code."""
+        for name in list(self._launched):
+            self._refresh(self._jobs.jobs_of(name))
+        return render_summary([job for job in self._jobs.history if job.is_terminal], style)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"Experiment(name={self.name!r}, exp_path={self.exp_path!r}, launcher={self._launcher_name!r})"

@@ -1,0 +1,19 @@
+"""The database port: readiness, health and shutdown of running shards over the network."""
+
+from __future__ import annotations
+
+import abc
+
+
+class DatabaseConnector(abc.ABC):
+    """Talks to running database shards; never starts processes itself."""
+
+    @abc.abstractmethod
+    def ping(self, address: str, timeout: float = 1.0) -> bool:
+        """True when the shard at ``address`` answers PING."""
+        raise NotImplementedError
+
+    @abc.abstractmethod
+    def shutdown(self, address: str) -> bool:
+        """Ask the shard to exit without saving; True when the request was taken."""
+        raise NotImplementedError

@@ -1,0 +1,1 @@
+"""Use-cases of the driver, written against the ports only."""

@@ -1,0 +1,43 @@
+"""Properties of the key-naming rules shared by the client and the driver."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from smartredis import keys
+
+names = st.text(min_size=1, max_size=30)
+prefixes = st.text(max_size=20)
+plain_prefix = st.text(alphabet=st.characters(blacklist_characters=","), min_size=1, max_size=12)
+
+
+@given(name=names, prefix=prefixes, use_prefix=st.booleans())
+def test_tensor_key_is_prefix_dot_name_or_name(name: str, prefix: str, use_prefix: bool) -> None:
+    key = keys.tensor_key(name, prefix, use_prefix)
+    if use_prefix and prefix:
+        assert key == f"{prefix}.{name}"
+    else:
+        assert key == name
+
+
+@given(entries=st.lists(plain_prefix, max_size=6))
+def test_sskeyin_written_by_the_driver_is_read_back_by_the_client(entries: list[str]) -> None:
+    assert keys.parse_read_prefixes(keys.join_read_prefixes(entries)) == entries
+
+
+@given(raw=st.text(max_size=40))
+def test_parsed_read_prefixes_are_never_empty_and_contain_no_comma(raw: str) -> None:
+    for entry in keys.parse_read_prefixes(raw):
+        assert entry and "," not in entry
+    assert ",".join(keys.parse_read_prefixes(raw)) == ",".join(p for p in raw.split(",") if p)
+
+
+@given(option=st.sampled_from([keys.SSDB, keys.SR_DB_TYPE, keys.SSKEYIN, keys.SSKEYOUT]),
+       identifier=st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,15}", fullmatch=True))
+def test_driver_env_name_matches_what_a_client_with_that_suffix_reads(option: str, identifier: str) -> None:
+    driver_name = keys.db_env_var(option, identifier)
+    client_name = keys.suffixed(option, keys.env_suffix_for_db(identifier))
+    assert driver_name == client_name
+    if identifier == keys.DEFAULT_DB_IDENTIFIER:
+        assert driver_name == option
+    else:
+        assert driver_name == f"{option}_{identifier}"
