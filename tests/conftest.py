@@ -79,11 +79,15 @@ class RunningServer:
                 probe.close()
             if time.monotonic() > deadline:
                 self.stop()
-                raise ServerStartError(f"server did not answer within {READY_TIMEOUT_S} s:\n{self.log_text()}")
+                raise ServerStartError(
+                    f"server did not answer within {READY_TIMEOUT_S} s:\n{self.log_text()}"
+                )
             time.sleep(delay)
             delay = min(delay * 2, 0.05)
 
     def client(self, **kwargs: object) -> redis.Redis:
+        """A redis-py client speaking RESP2, the protocol SmartRedis uses (redis-py 8 defaults to 3)."""
+        kwargs.setdefault("protocol", 2)
         connection = redis.Redis(host=self.host, port=self.port, **kwargs)  # type: ignore[arg-type]
         self._clients.append(connection)
         return connection

@@ -1,8 +1,8 @@
 """A first experiment: start the Orchestrator, run one application that round-trips a tensor
 through it, and shut everything down.
 
-Run it with ``python driver.py``; it works in a fresh checkout after `bash scripts/run-example.sh`
-has installed the packages.
+Run it with ``python driver.py [output directory]`` once the packages are installed
+(``bash scripts/run-example.sh`` installs them and runs it).
 """
 
 import os
@@ -13,7 +13,9 @@ from smartsim import Experiment
 from smartsim.status import SmartSimStatus
 
 here = Path(__file__).resolve().parent
-exp = Experiment("hello-tensor", exp_path=str(here), launcher="local")
+# Outputs go next to this file unless another (existing) directory is given.
+exp_path = sys.argv[1] if len(sys.argv) > 1 else str(here)
+exp = Experiment("hello-tensor", exp_path=exp_path, launcher="local")
 
 # port=0 lets the database pick a free port; any fixed port works too.
 db = exp.create_database(port=0, interface="lo")

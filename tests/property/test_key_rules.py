@@ -31,8 +31,10 @@ def test_parsed_read_prefixes_are_never_empty_and_contain_no_comma(raw: str) -> 
     assert ",".join(keys.parse_read_prefixes(raw)) == ",".join(p for p in raw.split(",") if p)
 
 
-@given(option=st.sampled_from([keys.SSDB, keys.SR_DB_TYPE, keys.SSKEYIN, keys.SSKEYOUT]),
-       identifier=st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,15}", fullmatch=True))
+@given(
+    option=st.sampled_from([keys.SSDB, keys.SR_DB_TYPE, keys.SSKEYIN, keys.SSKEYOUT]),
+    identifier=st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,15}", fullmatch=True),
+)
 def test_driver_env_name_matches_what_a_client_with_that_suffix_reads(option: str, identifier: str) -> None:
     driver_name = keys.db_env_var(option, identifier)
     client_name = keys.suffixed(option, keys.env_suffix_for_db(identifier))

@@ -16,7 +16,12 @@ def test_defaults_and_identity() -> None:
 def test_module_arguments_from_thread_settings() -> None:
     db = Orchestrator(threads_per_queue=2, inter_op_threads=1, intra_op_threads=4)
     assert db.module_arguments() == [
-        "THREADS_PER_QUEUE", "2", "INTER_OP_PARALLELISM", "1", "INTRA_OP_PARALLELISM", "4",
+        "THREADS_PER_QUEUE",
+        "2",
+        "INTER_OP_PARALLELISM",
+        "1",
+        "INTRA_OP_PARALLELISM",
+        "4",
     ]
 
 

@@ -9,10 +9,18 @@ def test_command_line_without_run_command() -> None:
 
 
 def test_command_line_with_run_command_and_args() -> None:
-    settings = RunSettings("/bin/app", exe_args=["-x"], run_command="mpirun", run_args={"n": 4, "bind-to": "core"})
+    settings = RunSettings(
+        "/bin/app", exe_args=["-x"], run_command="mpirun", run_args={"n": 4, "bind-to": "core"}
+    )
     settings.set("--oversubscribe")
     assert settings.command_line() == [
-        "mpirun", "-n", "4", "--bind-to=core", "--oversubscribe", "/bin/app", "-x",
+        "mpirun",
+        "-n",
+        "4",
+        "--bind-to=core",
+        "--oversubscribe",
+        "/bin/app",
+        "-x",
     ]
 
 

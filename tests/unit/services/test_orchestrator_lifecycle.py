@@ -65,8 +65,15 @@ class FakeConnector(DatabaseConnector):
 
 def plan(db: Orchestrator, experiment_path: str, index: int) -> ShardLaunch:
     name = db.shard_names[index]
-    request = LaunchRequest(name, ["server"], "/nonexistent", {}, f"/nonexistent/{name}.out",
-                            f"/nonexistent/{name}.err", kind="database")
+    request = LaunchRequest(
+        name,
+        ["server"],
+        "/nonexistent",
+        {},
+        f"/nonexistent/{name}.out",
+        f"/nonexistent/{name}.err",
+        kind="database",
+    )
     return ShardLaunch(request, f"127.0.0.1:{7000 + index}")
 
 
@@ -84,7 +91,7 @@ def test_a_shard_that_exits_during_startup_is_reported_at_once(tmp_path: object)
     launcher = FakeLauncher(exit_code=1)
     connector = FakeConnector(answers_after=10**9, launcher=launcher)
     db = Orchestrator(path=str(tmp_path))
-    with pytest.raises(SmartSimError, match="failed during startup.*exited with code 1"):
+    with pytest.raises(SmartSimError, match=r"failed during startup.*exited with code 1"):
         OrchestratorLifecycle(launcher, connector, plan).start(db, "/exp", 1)
     assert connector.pings == 1
     assert launcher.stopped == ["1"]
@@ -94,7 +101,7 @@ def test_a_silent_shard_times_out(tmp_path: object, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("SMARTSIM_DB_START_TIMEOUT", "0.05")
     launcher = FakeLauncher()
     connector = FakeConnector(answers_after=10**9, launcher=launcher)
-    with pytest.raises(SmartSimError, match="did not answer within 0.05 s"):
+    with pytest.raises(SmartSimError, match=r"did not answer within 0\.05 s"):
         OrchestratorLifecycle(launcher, connector, plan).start(Orchestrator(path=str(tmp_path)), "/exp", 1)
     assert launcher.stopped == ["1"]
 

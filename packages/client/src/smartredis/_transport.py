@@ -19,6 +19,8 @@ from .error import RedisConnectionError, RedisRuntimeError
 
 # Arguments larger than this travel as their own socket write instead of being joined.
 _BUFFER_CUTOFF = 6000
+# SmartRedis speaks RESP2 only; so do we, so that replies (e.g. float VALUES) have the same shape.
+_RESP2 = 2
 
 
 class _ZeroCopyPackerMixin:
@@ -70,6 +72,7 @@ def _open(address: Address, cluster: bool, timeout_s: float) -> redis.Redis | Re
             port=address.port,
             socket_connect_timeout=timeout_s,
             connection_class=ZeroCopyConnection,
+            protocol=_RESP2,
         )
         return client
     if isinstance(address, TcpAddress):
@@ -78,12 +81,14 @@ def _open(address: Address, cluster: bool, timeout_s: float) -> redis.Redis | Re
             host=address.host,
             port=address.port,
             socket_connect_timeout=timeout_s,
+            protocol=_RESP2,
         )
     else:
         pool = redis.ConnectionPool(
             connection_class=ZeroCopyUnixConnection,
             path=address.path,
             socket_connect_timeout=timeout_s,
+            protocol=_RESP2,
         )
     standalone = redis.Redis(connection_pool=pool)
     standalone.ping()

@@ -179,17 +179,17 @@ class Experiment:
             if entity.name in seen:
                 raise SmartSimError("User provided two entities with the same name")
             seen.add(entity.name)
+            if isinstance(entity, Orchestrator) and any(
+                running.db_identifier == entity.db_identifier for running in self._running_databases()
+            ):
+                raise SSDBIDConflictError(
+                    f"Database identifier {entity.db_identifier} has already been used. "
+                    "Pass in a unique name for db_identifier"
+                )
             previous = self._launched.get(entity.name)
             if previous is not None and (previous is not entity or self._jobs.is_running(entity.name)):
                 raise SSUnsupportedError("SmartSim entities cannot have duplicate names.")
             (databases if isinstance(entity, Orchestrator) else models).append(entity)  # type: ignore[arg-type]
-        for db in databases:
-            for running in self._running_databases():
-                if running.db_identifier == db.db_identifier:
-                    raise SSDBIDConflictError(
-                        f"Database identifier {db.db_identifier} has already been used. "
-                        "Pass in a unique name for db_identifier"
-                    )
         return databases, models
 
     def _running_databases(self) -> list[Orchestrator]:
