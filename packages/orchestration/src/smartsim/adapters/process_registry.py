@@ -24,8 +24,26 @@ def registry_dir() -> Path:
     return Path(base) / "processes"
 
 
+_HAS_PROC = Path("/proc/self/stat").exists()
+
+
+def _exists_without_proc(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def process_start_time(pid: int) -> int | None:
-    """The start time (clock ticks since boot) of ``pid``, or None if it does not exist."""
+    """The start time (clock ticks since boot) of ``pid``, or None if it does not exist.
+
+    Without /proc (macOS) the start time is unknown: an existing process reports 0.
+    """
+    if not _HAS_PROC:
+        return 0 if _exists_without_proc(pid) else None
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
@@ -57,6 +75,8 @@ class ProcessRecord:
             return False
         if self.start_time is not None and current != self.start_time:
             return False
+        if not _HAS_PROC:
+            return True
         # A zombie has exited; only its parent's wait() is missing.
         try:
             state = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]

@@ -10,6 +10,7 @@ import os
 import queue
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -24,8 +25,15 @@ _PR_SET_PDEATHSIG = 1
 _STOP_GRACE_S = 5.0
 
 
-def _die_with_parent(parent_pid: int) -> Callable[[], None]:
+# Only Linux can tie a child's life to its parent's; elsewhere the process registry and
+# `smartsim-cli teardown` are the only safety net.
+_CAN_BIND_TO_DRIVER = sys.platform.startswith("linux")
+
+
+def _die_with_parent(parent_pid: int) -> Callable[[], None] | None:
     """A pre-exec hook asking the kernel to SIGTERM the child when its parent goes away."""
+    if not _CAN_BIND_TO_DRIVER:
+        return None
 
     def hook() -> None:
         libc = ctypes.CDLL(None, use_errno=True)
