@@ -5,34 +5,14 @@ from __future__ import annotations
 
 from importlib import metadata as _metadata
 
+from . import error
 from .client import Client
 from .configoptions import ConfigOptions
-from .error import (
-    RedisBadAllocError,
-    RedisConnectionError,
-    RedisDatabaseError,
-    RedisInternalError,
-    RedisKeyError,
-    RedisReplyError,
-    RedisRuntimeError,
-    RedisTimeoutError,
-)
+from .error import *  # noqa: F403  (the exception classes, listed in error.__all__)
 
 try:
     __version__ = _metadata.version("smartredis")
 except _metadata.PackageNotFoundError:  # running from a source tree without an install
     __version__ = "0.0.0"
 
-__all__ = [
-    "Client",
-    "ConfigOptions",
-    "RedisBadAllocError",
-    "RedisConnectionError",
-    "RedisDatabaseError",
-    "RedisInternalError",
-    "RedisKeyError",
-    "RedisReplyError",
-    "RedisRuntimeError",
-    "RedisTimeoutError",
-    "__version__",
-]
+__all__ = ["Client", "ConfigOptions", "__version__", *error.__all__]
