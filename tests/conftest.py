@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import redis
 from hypothesis import HealthCheck, settings
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from smartsim.adapters.database.ai_module import resolve_ai_module
 from smartsim.adapters.database.free_port import free_tcp_port
@@ -69,7 +71,10 @@ class RunningServer:
         while True:
             if self._process.poll() is not None:
                 raise ServerStartError(f"server exited with {self._process.returncode}:\n{self.log_text()}")
-            probe = redis.Redis(host=self.host, port=self.port, socket_connect_timeout=0.5)
+            # No retries: a refused connection must come back at once, not after redis-py's backoff.
+            probe = redis.Redis(
+                host=self.host, port=self.port, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0)
+            )
             try:
                 if probe.ping():
                     return

@@ -4,6 +4,7 @@ It finds the database through SSDB (and SR_DB_TYPE), which the driver sets.
 """
 
 import numpy as np
+
 from smartredis import Client
 
 client = Client(logger_name="hello-tensor-app")

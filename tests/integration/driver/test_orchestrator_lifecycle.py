@@ -20,11 +20,20 @@ from smartsim.adapters.process_registry import process_start_time
 from smartsim.domain.errors import SmartSimError, SSDBIDConflictError
 
 
+def _has_exited(pid: int) -> bool:
+    """Gone, or a zombie: it has exited and only its (new) parent's wait() is missing."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state == "Z"
+
+
 def _wait_gone(pid: int, timeout: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout
     delay = 0.005
     while time.monotonic() < deadline:
-        if process_start_time(pid) is None:
+        if _has_exited(pid):
             return True
         time.sleep(delay)
         delay = min(delay * 2, 0.1)

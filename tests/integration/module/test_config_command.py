@@ -85,8 +85,13 @@ def test_model_chunk_size(ai_server: Any) -> None:
     assert r.execute_command("AI.CONFIG", "MODEL_CHUNK_SIZE", 1024) == b"OK"
     assert r.execute_command("AI.CONFIG", "GET", "MODEL_CHUNK_SIZE") == 1024
     for bad in ("0", "-1", "abc", "1.5", ""):
-        assert wire_error(ai_server, "AI.CONFIG", "MODEL_CHUNK_SIZE", bad) == "ERR MODEL_CHUNK_SIZE: invalid chunk size"
-    assert wire_error(ai_server, "AI.CONFIG", "MODEL_CHUNK_SIZE") == "ERR MODEL_CHUNK_SIZE: missing chunk size"
+        assert (
+            wire_error(ai_server, "AI.CONFIG", "MODEL_CHUNK_SIZE", bad)
+            == "ERR MODEL_CHUNK_SIZE: invalid chunk size"
+        )
+    assert (
+        wire_error(ai_server, "AI.CONFIG", "MODEL_CHUNK_SIZE") == "ERR MODEL_CHUNK_SIZE: missing chunk size"
+    )
     assert r.execute_command("AI.CONFIG", "GET", "MODEL_CHUNK_SIZE") == 1024
 
 
@@ -151,7 +156,9 @@ def test_load_time_arguments(ai_server_factory: Any) -> None:
         (["BACKEND_MEMORY_LIMIT", "1.5"], "ERR error processing argument: BACKEND_MEMORY_LIMIT 1.5"),
     ],
 )
-def test_bad_load_time_argument_fails_the_start(ai_server_factory: Any, module_args: list[str], logged: str) -> None:
+def test_bad_load_time_argument_fails_the_start(
+    ai_server_factory: Any, module_args: list[str], logged: str
+) -> None:
     with pytest.raises(Exception) as failure:
         ai_server_factory(module_args=module_args)
     # The server log (carried by the start error) names the offending argument.

@@ -111,7 +111,11 @@ def test_blob_round_trip_every_numeric_dtype(ai_server: Any, dtype: str) -> None
     assert r.execute_command("AI.TENSORSET", "t", dtype, 2, 3, "BLOB", array.tobytes()) == b"OK"
 
     assert r.execute_command("AI.TENSORGET", "t", "BLOB") == array.tobytes()
-    assert r.execute_command("AI.TENSORGET", "t", "META", "BLOB") == [*meta(dtype, [2, 3]), b"blob", array.tobytes()]
+    assert r.execute_command("AI.TENSORGET", "t", "META", "BLOB") == [
+        *meta(dtype, [2, 3]),
+        b"blob",
+        array.tobytes(),
+    ]
     assert r.execute_command("AI.TENSORGET", "t") == [*meta(dtype, [2, 3]), b"blob", array.tobytes()]
 
     values = r.execute_command("AI.TENSORGET", "t", "VALUES")
@@ -189,7 +193,9 @@ def test_string_tensor_from_values(ai_server: Any) -> None:
     r = ai_server.client()
     words = ["hello", "ünïcødé", "x"]
     # one trailing NUL on an element is tolerated and stripped
-    assert r.execute_command("AI.TENSORSET", "s", "STRING", 3, "VALUES", words[0], words[1], b"x\x00") == b"OK"
+    assert (
+        r.execute_command("AI.TENSORSET", "s", "STRING", 3, "VALUES", words[0], words[1], b"x\x00") == b"OK"
+    )
     blob = b"".join(w.encode() + b"\x00" for w in words)
     assert r.execute_command("AI.TENSORGET", "s", "BLOB") == blob
     assert r.execute_command("AI.TENSORGET", "s", "META", "VALUES") == [
@@ -269,7 +275,11 @@ def test_tensorset_replaces_and_failed_set_keeps_old_value(ai_server: Any) -> No
     r = ai_server.client()
     r.execute_command("AI.TENSORSET", "t", "FLOAT", 2, "VALUES", 1, 2)
     r.execute_command("AI.TENSORSET", "t", "UINT8", 3, "VALUES", 1, 2, 3)
-    assert r.execute_command("AI.TENSORGET", "t", "META", "VALUES") == [*meta("UINT8", [3]), b"values", [1, 2, 3]]
+    assert r.execute_command("AI.TENSORGET", "t", "META", "VALUES") == [
+        *meta("UINT8", [3]),
+        b"values",
+        [1, 2, 3],
+    ]
 
     assert wire_error(ai_server, "AI.TENSORSET", "t", "FLOAT", 2, "VALUES", 1, "x") == ERR_VALUE
     assert wire_error(ai_server, "AI.TENSORSET", "new", "FLOAT", 2, "BLOB", b"123") == ERR_DATA_LENGTH
@@ -486,7 +496,10 @@ def test_tensorget_missing_key_and_wrongtype(ai_server: Any) -> None:
     r.set("s", "x")
     assert wire_error(ai_server, "AI.TENSORGET", "nokey") == "ERR tensor key is empty or in a different shard"
     # key checks come before option checks
-    assert wire_error(ai_server, "AI.TENSORGET", "nokey", "BOGUS") == "ERR tensor key is empty or in a different shard"
+    assert (
+        wire_error(ai_server, "AI.TENSORGET", "nokey", "BOGUS")
+        == "ERR tensor key is empty or in a different shard"
+    )
     assert wire_error(ai_server, "AI.TENSORGET", "s", "META") == WRONGTYPE
     assert wire_error(ai_server, "AI.TENSORGET", "s", "BOGUS") == WRONGTYPE
 
@@ -497,8 +510,12 @@ def test_tensorget_option_errors(ai_server: Any) -> None:
     assert wire_error(ai_server, "AI.TENSORGET", "t", "BOGUS") == "ERR unsupported data format"
     assert wire_error(ai_server, "AI.TENSORGET", "t", "META", "SHAPE") == "ERR unsupported data format"
     assert wire_error(ai_server, "AI.TENSORGET", "t", "BLOB", "X") == "ERR unsupported data format"
-    assert wire_error(ai_server, "AI.TENSORGET", "t", "BLOB", "VALUES") == "ERR both BLOB and VALUES specified"
-    assert wire_error(ai_server, "AI.TENSORGET", "t", "values", "blob") == "ERR both BLOB and VALUES specified"
+    assert (
+        wire_error(ai_server, "AI.TENSORGET", "t", "BLOB", "VALUES") == "ERR both BLOB and VALUES specified"
+    )
+    assert (
+        wire_error(ai_server, "AI.TENSORGET", "t", "values", "blob") == "ERR both BLOB and VALUES specified"
+    )
 
 
 def test_server_survives_a_burst_of_bad_commands(ai_server: Any) -> None:

@@ -43,8 +43,12 @@ def shard_argv(
         "--logfile",
         "",
         # Tensors are large values; clients that stream them must not be cut off.
+        # Separate words: Redis 6.2 refuses the class and its limits passed as one argument.
         "--client-output-buffer-limit",
-        "normal 0 0 0",
+        "normal",
+        "0",
+        "0",
+        "0",
         "--loadmodule",
         module_path,
         *module_args,

@@ -6,6 +6,8 @@
 
 #include "rmapi.h"
 
+/* Command handlers. Called by the server on its main thread; argv is owned
+ * by the server for the duration of the call. */
 __attribute__((visibility("hidden"))) int ai_cmd_tensorset(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 __attribute__((visibility("hidden"))) int ai_cmd_tensorget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 

@@ -123,6 +123,14 @@ static int ai_set_model_chunk_size(RedisModuleString *value) {
 
 /* ===== Load-time arguments ===== */
 
+void ai_config_free(void) {
+    if (ai_cfg.backends_path != NULL) RedisModule_Free(ai_cfg.backends_path);
+    for (int i = 0; i < AI_BACKEND_COUNT; i++) {
+        if (ai_cfg.backend_path[i] != NULL) RedisModule_Free(ai_cfg.backend_path[i]);
+    }
+    memset(&ai_cfg, 0, sizeof(ai_cfg));
+}
+
 /* Apply one KEY VALUE pair (BACKENDSPATH is applied before all others). */
 static int ai_config_apply_arg(RedisModuleString *key, RedisModuleString *value) {
     int backend;
@@ -155,6 +163,7 @@ int ai_config_load(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         const char *last = RedisModule_StringPtrLen(argv[argc - 1], NULL);
         RedisModule_Log(ctx, REDISMODULE_LOGLEVEL_WARNING, "%s: %s (arguments must be KEY VALUE pairs)",
                         AI_ERR_ARGUMENT, last);
+        ai_config_free();
         return REDISMODULE_ERR;
     }
     /* BACKENDSPATH first, wherever it appears: backend paths depend on it. */
@@ -169,6 +178,7 @@ int ai_config_load(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         if (ai_config_apply_arg(argv[i], argv[i + 1]) != REDISMODULE_OK) {
             RedisModule_Log(ctx, REDISMODULE_LOGLEVEL_WARNING, "%s: %s %s", AI_ERR_ARGUMENT,
                             RedisModule_StringPtrLen(argv[i], NULL), RedisModule_StringPtrLen(argv[i + 1], NULL));
+            ai_config_free();
             return REDISMODULE_ERR;
         }
     }

@@ -23,14 +23,14 @@ typedef enum ai_backend {
 } ai_backend;
 
 typedef struct ai_config {
-    char *backends_path;            /* Alloc'd; default "<dir of the module .so>/backends" */
+    char *backends_path;                  /* Alloc'd; default "<dir of the module .so>/backends" */
     char *backend_path[AI_BACKEND_COUNT]; /* Alloc'd or NULL; relative paths joined to backends_path */
-    long long threads_per_queue;    /* > 0 */
-    long long inter_op_parallelism; /* 0 = backend default, else > 0 */
-    long long intra_op_parallelism; /* 0 = backend default, else > 0 */
-    long long model_chunk_size;     /* > 0 */
-    long long model_execution_timeout; /* >= 1000 ms */
-    long long backend_memory_limit; /* MB; 0 = unlimited, else > 0 */
+    long long threads_per_queue;          /* > 0 */
+    long long inter_op_parallelism;       /* 0 = backend default, else > 0 */
+    long long intra_op_parallelism;       /* 0 = backend default, else > 0 */
+    long long model_chunk_size;           /* > 0 */
+    long long model_execution_timeout;    /* >= 1000 ms */
+    long long backend_memory_limit;       /* MB; 0 = unlimited, else > 0 */
 } ai_config;
 
 /* The live configuration (read-only outside config.c). */
@@ -44,7 +44,12 @@ extern __attribute__((visibility("hidden"))) ai_config ai_cfg;
  */
 __attribute__((visibility("hidden"))) int ai_config_load(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 
-/* AI.CONFIG command handler (see config.c). */
+/* Free the configuration's strings. Called by RedisModule_OnLoad when the
+ * load fails after ai_config_load (the server then unloads the module). */
+__attribute__((visibility("hidden"))) void ai_config_free(void);
+
+/* AI.CONFIG command handler. Called by the server on its main thread;
+ * argv is owned by the server. */
 __attribute__((visibility("hidden"))) int ai_cmd_config(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 
 #endif /* AI_CONFIG_H */

@@ -62,13 +62,17 @@ __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisModuleCtx *ct
     RedisModule_SetModuleOptions(ctx, REDISMODULE_OPTIONS_HANDLE_IO_ERRORS);
 
     if (ai_config_load(ctx, argv, argc) != REDISMODULE_OK) return REDISMODULE_ERR;
-    if (ai_tensor_type_register(ctx) != REDISMODULE_OK) return REDISMODULE_ERR;
+    if (ai_tensor_type_register(ctx) != REDISMODULE_OK) {
+        ai_config_free();
+        return REDISMODULE_ERR;
+    }
 
     for (size_t i = 0; i < sizeof(ai_commands) / sizeof(ai_commands[0]); i++) {
         if (RedisModule_CreateCommand(ctx, ai_commands[i].name, ai_commands[i].handler, ai_commands[i].flags,
                                       ai_commands[i].firstkey, ai_commands[i].lastkey,
                                       ai_commands[i].keystep) != REDISMODULE_OK) {
             RedisModule_Log(ctx, REDISMODULE_LOGLEVEL_WARNING, "could not register command %s", ai_commands[i].name);
+            ai_config_free();
             return REDISMODULE_ERR;
         }
     }
