@@ -8,6 +8,7 @@ from importlib import metadata as _metadata
 from . import error
 from .client import Client
 from .configoptions import ConfigOptions
+from .dataset import Dataset
 from .error import *  # noqa: F403  (the exception classes, listed in error.__all__)
 
 try:
@@ -15,4 +16,4 @@ try:
 except _metadata.PackageNotFoundError:  # running from a source tree without an install
     __version__ = "0.0.0"
 
-__all__ = ["Client", "ConfigOptions", "__version__", *error.__all__]
+__all__ = ["Client", "ConfigOptions", "Dataset", "__version__", *error.__all__]

@@ -101,3 +101,21 @@ def run(connection: redis.Redis | RedisCluster, *args: Any) -> Any:
         return connection.execute_command(*args)  # type: ignore[no-untyped-call]
     except redis.exceptions.ResponseError as err:
         raise RedisRuntimeError(f"Redis error when executing command: {err}") from None
+
+
+def run_pipeline(connection: redis.Redis | RedisCluster, commands: list[tuple[Any, ...]]) -> list[Any]:
+    """Send ``commands`` back to back in one round trip (no MULTI) and return every reply.
+
+    Like SmartRedis, a failing command does not stop the later ones; the first error reply is
+    raised as ``RedisRuntimeError`` once all replies are in.
+    """
+    if not commands:
+        return []
+    pipe = connection.pipeline(transaction=False)
+    for command in commands:
+        pipe.execute_command(*command)
+    replies: list[Any] = pipe.execute(raise_on_error=False)
+    for reply in replies:
+        if isinstance(reply, redis.exceptions.ResponseError):
+            raise RedisRuntimeError(f"Redis error when executing the pipeline: {reply}")
+    return replies

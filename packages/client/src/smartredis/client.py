@@ -11,10 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from . import _transport
+from . import _transport, keys
 from .address import choose_address, parse_ssdb
 from .configoptions import ConfigOptions
-from .error import RedisConnectionError, RedisInternalError
+from .dataset import Dataset
+from .error import RedisConnectionError, RedisInternalError, RedisKeyError, RedisRuntimeError
 from .keys import (
     DB_TYPE_CLUSTERED,
     SR_DB_TYPE,
@@ -25,12 +26,38 @@ from .keys import (
     tensor_key,
     validate_tensor_key,
 )
+from .metadata import decode_field
 from .tensor_types import numpy_dtype_for, wire_name_for
 
 # Connection budget: long enough for a client started with its database, short enough that a
 # wrong address fails in seconds instead of SmartRedis' 100 s.
 _DEFAULT_CONN_TIMEOUT_S = 5
 _DEFAULT_CONN_INTERVAL_MS = 50
+
+
+def _tensorset_command(key: str, data: np.ndarray) -> tuple[Any, ...]:
+    """``AI.TENSORSET key DTYPE dims... BLOB payload`` with the payload as a view of the array."""
+    wire_dtype = wire_name_for(data.dtype)
+    if data.ndim == 0:
+        raise ValueError("Must provide a dimensions vector with at least one dimension.")
+    if data.size == 0:
+        raise ValueError("All tensor dimensions must be positive.")
+    # ascontiguousarray copies only when the array is not already row-major.
+    contiguous = np.ascontiguousarray(data)
+    return ("AI.TENSORSET", key, wire_dtype, *contiguous.shape, "BLOB", contiguous.data.cast("B"))
+
+
+def _tensor_from_reply(reply: Any) -> np.ndarray:
+    """The array in an ``AI.TENSORGET ... META BLOB`` reply (fields read by position)."""
+    try:
+        dtype = numpy_dtype_for(reply[1].decode())
+        shape = tuple(int(dim) for dim in reply[3])
+        blob = reply[5]
+    except (IndexError, KeyError, AttributeError, TypeError) as err:
+        raise RedisInternalError(f"Unexpected reply to AI.TENSORGET: {err}") from None
+    # The reply buffer is immutable bytes; copying once gives the caller a writable array.
+    array: np.ndarray = np.frombuffer(blob, dtype=dtype).reshape(shape).copy()
+    return array
 
 
 def _check_type(value: Any, expected: type | tuple[type, ...], name: str) -> None:
@@ -71,6 +98,9 @@ class Client:
         self._get_prefixes = parse_read_prefixes(config.string_option_or(SSKEYIN, ""))
         self._get_prefix = self._get_prefixes[0] if self._get_prefixes else ""
         self._use_tensor_prefix = True
+        self._use_dataset_prefix = True
+        self._use_list_prefix = True
+        self._use_model_prefix = False
 
     @staticmethod
     def _parse_constructor(
@@ -104,42 +134,51 @@ class Client:
         _check_type(use_prefix, bool, "use_prefix")
         self._use_tensor_prefix = use_prefix
 
+    def use_dataset_ensemble_prefix(self, use_prefix: bool) -> None:
+        _check_type(use_prefix, bool, "use_prefix")
+        self._use_dataset_prefix = use_prefix
+
+    def use_list_ensemble_prefix(self, use_prefix: bool) -> None:
+        _check_type(use_prefix, bool, "use_prefix")
+        self._use_list_prefix = use_prefix
+
+    def use_model_ensemble_prefix(self, use_prefix: bool) -> None:
+        _check_type(use_prefix, bool, "use_prefix")
+        self._use_model_prefix = use_prefix
+
+    def set_data_source(self, source_id: str) -> None:
+        """Read keys written by ``source_id``, which must be one of the ``SSKEYIN`` entries."""
+        _check_type(source_id, str, "source_id")
+        if source_id not in self._get_prefixes:
+            raise RedisRuntimeError(
+                f"Client error: data source {source_id} could not be found during client initialization."
+            )
+        self._get_prefix = source_id
+
+    def _dataset_put_key(self, name: str) -> str:
+        return keys.dataset_key(name, self._put_prefix, self._use_dataset_prefix)
+
+    def _dataset_get_key(self, name: str) -> str:
+        return keys.dataset_key(name, self._get_prefix, self._use_dataset_prefix)
+
+    def _list_put_key(self, name: str) -> str:
+        return keys.list_key(name, self._put_prefix, self._use_list_prefix)
+
+    def _list_get_key(self, name: str) -> str:
+        return keys.list_key(name, self._get_prefix, self._use_list_prefix)
+
     # --------------------------------------------------------------- tensors
     def put_tensor(self, name: str, data: np.ndarray) -> None:
         """Store ``data`` under ``name``; any memory order is sent row-major."""
         _check_type(name, str, "name")
         _check_type(data, np.ndarray, "data")
-        wire_dtype = wire_name_for(data.dtype)
-        if data.ndim == 0:
-            raise ValueError("Must provide a dimensions vector with at least one dimension.")
-        if data.size == 0:
-            raise ValueError("All tensor dimensions must be positive.")
-        # ascontiguousarray copies only when the array is not already row-major.
-        contiguous = np.ascontiguousarray(data)
-        payload = contiguous.data.cast("B")  # a view of the array: no copy
-        _transport.run(
-            self._conn,
-            "AI.TENSORSET",
-            self._put_key(name),
-            wire_dtype,
-            *contiguous.shape,
-            "BLOB",
-            payload,
-        )
+        _transport.run(self._conn, *_tensorset_command(self._put_key(name), data))
 
     def get_tensor(self, name: str) -> np.ndarray:
         """Fetch the tensor stored under ``name`` as a C-contiguous array."""
         _check_type(name, str, "name")
         reply = _transport.run(self._conn, "AI.TENSORGET", self._get_key(name), "META", "BLOB")
-        try:
-            dtype = numpy_dtype_for(reply[1].decode())
-            shape = tuple(int(dim) for dim in reply[3])
-            blob = reply[5]
-        except (IndexError, KeyError, AttributeError, TypeError) as err:
-            raise RedisInternalError(f"Unexpected reply to AI.TENSORGET: {err}") from None
-        # The reply buffer is immutable bytes; copying once gives the caller a writable array.
-        array: np.ndarray = np.frombuffer(blob, dtype=dtype).reshape(shape).copy()
-        return array
+        return _tensor_from_reply(reply)
 
     def delete_tensor(self, name: str) -> None:
         _check_type(name, str, "name")
@@ -172,6 +211,198 @@ class Client:
                 time.sleep(poll_frequency_ms / 1000.0)
         return False
 
+    # -------------------------------------------------------------- datasets
+    def put_dataset(self, dataset: Dataset) -> None:
+        """Store the dataset's metadata and tensors in one round trip, then mark it complete."""
+        _check_type(dataset, Dataset, "dataset")
+        if dataset.is_empty():
+            raise RedisRuntimeError(
+                "An attempt was made to put a DataSet into the database that does not contain "
+                "any fields or tensors."
+            )
+        base = self._dataset_put_key(dataset.name)
+        _transport.run_pipeline(self._conn, _dataset_write_commands(base, dataset))
+
+    def _read_meta(self, base: str) -> dict[bytes, bytes]:
+        reply: dict[bytes, bytes] = _transport.run(self._conn, "HGETALL", keys.dataset_meta_key(base))
+        return reply
+
+    def _datasets_from_meta(
+        self, bases: list[str], metas: list[dict[bytes, bytes]], names: list[str]
+    ) -> list[Dataset]:
+        """Build datasets from their metadata hashes, fetching all their tensors in one round trip."""
+        datasets: list[Dataset] = []
+        fetches: list[tuple[Any, ...]] = []
+        owners: list[tuple[Dataset, str]] = []
+        for base, meta, name in zip(bases, metas, names, strict=True):
+            dataset = Dataset(name)
+            tensor_names: list[str] = []
+            for field, value in meta.items():
+                field_name = field.decode()
+                if field_name == keys.DATASET_ACK_FIELD:
+                    continue
+                try:
+                    kind, values = decode_field(value)
+                except ValueError as err:
+                    raise RedisRuntimeError(f"Dataset {name}: metadata field {field_name}: {err}") from None
+                if field_name == keys.DATASET_TENSOR_NAMES_FIELD:
+                    tensor_names = [str(value) for value in values]
+                else:
+                    dataset._restore_field(field_name, kind, values)
+            for tensor_name in tensor_names:
+                fetches.append(("AI.TENSORGET", keys.dataset_tensor_key(base, tensor_name), "META", "BLOB"))
+                owners.append((dataset, tensor_name))
+            datasets.append(dataset)
+        for (dataset, tensor_name), reply in zip(
+            owners, _transport.run_pipeline(self._conn, fetches), strict=True
+        ):
+            dataset._adopt_tensor(tensor_name, _tensor_from_reply(reply))
+        return datasets
+
+    def get_dataset(self, name: str) -> Dataset:
+        _check_type(name, str, "name")
+        base = self._dataset_get_key(name)
+        meta = self._read_meta(base)
+        if not meta:
+            raise RedisKeyError(f'The requested DataSet, "{name}", does not exist.')
+        return self._datasets_from_meta([base], [meta], [name])[0]
+
+    def delete_dataset(self, name: str) -> None:
+        _check_type(name, str, "name")
+        base = self._dataset_get_key(name)
+        meta = self._read_meta(base)
+        if not meta:
+            raise RedisRuntimeError(f"The requested DataSet {name} does not exist.")
+        tensor_keys = [keys.dataset_tensor_key(base, t) for t in _tensor_names(meta)]
+        _transport.run(self._conn, "DEL", keys.dataset_meta_key(base), *tensor_keys)
+
+    def dataset_exists(self, name: str) -> bool:
+        _check_type(name, str, "name")
+        meta_key = keys.dataset_meta_key(self._dataset_get_key(name))
+        return bool(_transport.run(self._conn, "HEXISTS", meta_key, keys.DATASET_ACK_FIELD))
+
+    def poll_dataset(self, name: str, poll_frequency_ms: int, num_tries: int) -> bool:
+        _check_type(name, str, "name")
+        return self._poll(lambda: self.dataset_exists(name), poll_frequency_ms, num_tries)
+
+    def copy_dataset(self, src_name: str, dest_name: str) -> None:
+        _check_type(src_name, str, "src_name")
+        _check_type(dest_name, str, "dest_name")
+        source = self._dataset_get_key(src_name)
+        meta = self._read_meta(source)
+        if not meta:
+            raise RedisKeyError(f"The requested DataSet {src_name} does not exist.")
+        dataset = self._datasets_from_meta([source], [meta], [dest_name])[0]
+        _transport.run_pipeline(
+            self._conn, _dataset_write_commands(self._dataset_put_key(dest_name), dataset)
+        )
+
+    def rename_dataset(self, old_name: str, new_name: str) -> None:
+        self.copy_dataset(old_name, new_name)
+        if self._dataset_get_key(old_name) != self._dataset_put_key(new_name):
+            self.delete_dataset(old_name)
+
+    # ------------------------------------------------------------ aggregation lists
+    def append_to_list(self, list_name: str, dataset: Dataset) -> None:
+        """Append the dataset's key (not its contents) to the list; the dataset is not checked."""
+        _check_type(list_name, str, "list_name")
+        _check_type(dataset, Dataset, "dataset")
+        _transport.run(
+            self._conn, "RPUSH", self._list_put_key(list_name), self._dataset_put_key(dataset.name)
+        )
+
+    def delete_list(self, list_name: str) -> None:
+        _check_type(list_name, str, "list_name")
+        _transport.run(self._conn, "DEL", self._list_get_key(list_name))
+
+    def copy_list(self, src_name: str, dest_name: str) -> None:
+        _check_type(src_name, str, "src_name")
+        _check_type(dest_name, str, "dest_name")
+        if not src_name or not dest_name:
+            raise ValueError("The list names must not be empty.")
+        if src_name == dest_name:
+            return
+        entries = _transport.run(self._conn, "LRANGE", self._list_get_key(src_name), 0, -1)
+        if not entries:
+            raise RedisRuntimeError("The source aggregation list does not exist.")
+        _transport.run(self._conn, "DEL", self._list_get_key(dest_name))
+        _transport.run(self._conn, "RPUSH", self._list_put_key(dest_name), *entries)
+
+    def rename_list(self, src_name: str, dest_name: str) -> None:
+        """Copy then delete the source; renaming a list to itself changes nothing."""
+        if src_name == dest_name:
+            _check_type(src_name, str, "src_name")
+            return
+        self.copy_list(src_name, dest_name)
+        _transport.run(self._conn, "DEL", self._list_get_key(src_name))
+
+    def get_list_length(self, list_name: str) -> int:
+        _check_type(list_name, str, "list_name")
+        return int(_transport.run(self._conn, "LLEN", self._list_get_key(list_name)))
+
+    def _poll_length(self, list_name: str, list_length: int, freq_ms: int, tries: int, test: Any) -> bool:
+        _check_type(list_name, str, "list_name")
+        _check_type(list_length, int, "list_length")
+        if list_length < 0:
+            raise ValueError("A positive value for list_length must be provided.")
+        return self._poll(lambda: test(self.get_list_length(list_name), list_length), freq_ms, tries)
+
+    def poll_list_length(self, name: str, list_length: int, poll_frequency_ms: int, num_tries: int) -> bool:
+        return self._poll_length(name, list_length, poll_frequency_ms, num_tries, int.__eq__)
+
+    def poll_list_length_gte(
+        self, name: str, list_length: int, poll_frequency_ms: int, num_tries: int
+    ) -> bool:
+        return self._poll_length(name, list_length, poll_frequency_ms, num_tries, int.__ge__)
+
+    def poll_list_length_lte(
+        self, name: str, list_length: int, poll_frequency_ms: int, num_tries: int
+    ) -> bool:
+        return self._poll_length(name, list_length, poll_frequency_ms, num_tries, int.__le__)
+
+    def get_datasets_from_list(self, list_name: str) -> list[Dataset]:
+        return self.get_dataset_list_range(list_name, 0, -1)
+
+    def get_dataset_list_range(self, list_name: str, start_index: int, end_index: int) -> list[Dataset]:
+        """The datasets of list entries ``start_index..end_index`` (inclusive, negatives allowed):
+        three round trips whatever the number of datasets."""
+        _check_type(list_name, str, "list_name")
+        _check_type(start_index, int, "start_index")
+        _check_type(end_index, int, "end_index")
+        if not list_name:
+            raise ValueError("The list name must not be empty.")
+        entries = [
+            e.decode()
+            for e in _transport.run(
+                self._conn, "LRANGE", self._list_get_key(list_name), start_index, end_index
+            )
+        ]
+        if not entries:
+            return []
+        metas = _transport.run_pipeline(self._conn, [("HGETALL", keys.dataset_meta_key(e)) for e in entries])
+        names = [keys.dataset_name_from_list_entry(entry) for entry in entries]
+        return self._datasets_from_meta(entries, metas, names)
+
     def __str__(self) -> str:
         mode = "Clustered" if self._cluster else "Standalone"
         return f"Client ({self._logger_name}): {mode} connection to {self._address}"
+
+
+def _tensor_names(meta: dict[bytes, bytes]) -> list[str]:
+    value = meta.get(keys.DATASET_TENSOR_NAMES_FIELD.encode())
+    if value is None:
+        return []
+    return [str(name) for name in decode_field(value)[1]]
+
+
+def _dataset_write_commands(base: str, dataset: Dataset) -> list[tuple[Any, ...]]:
+    """The pipeline that stores a dataset under ``base``: fresh metadata, tensors, then the ack."""
+    meta_key = keys.dataset_meta_key(base)
+    commands: list[tuple[Any, ...]] = [("DEL", meta_key)]
+    fields = dataset.serialized_fields(keys.DATASET_TENSOR_NAMES_FIELD)
+    if fields:
+        commands.append(("HSET", meta_key, *(item for pair in fields.items() for item in pair)))
+    for tensor_name, array in dataset.tensors().items():
+        commands.append(_tensorset_command(keys.dataset_tensor_key(base, tensor_name), array))
+    commands.append(("HSET", meta_key, keys.DATASET_ACK_FIELD, "1"))
+    return commands

@@ -77,3 +77,39 @@ def validate_tensor_key(key: str) -> None:
         raise ValueError("The tensor name must not be empty.")
     if key == RESERVED_TENSOR_NAME:
         raise ValueError("`.meta` is an internally reserved name that is not allowed.")
+
+
+# Datasets and aggregation lists ------------------------------------------------------------
+
+DATASET_META_SUFFIX = ".meta"
+DATASET_ACK_FIELD = ".COMPLETE"
+DATASET_TENSOR_NAMES_FIELD = ".tensor_names"
+
+
+def dataset_key(name: str, prefix: str, use_prefix: bool = True) -> str:
+    """The base key of dataset ``name``: ``prefix.{name}``; the braces make every key of one
+    dataset hash to the same cluster slot, whatever the prefix."""
+    return (format_prefix(prefix) if use_prefix else "") + "{" + name + "}"
+
+
+def dataset_meta_key(base_key: str) -> str:
+    """The hash holding a dataset's metadata fields, tensor names and ack field."""
+    return base_key + DATASET_META_SUFFIX
+
+
+def dataset_tensor_key(base_key: str, tensor_name: str) -> str:
+    return base_key + PREFIX_SEPARATOR + tensor_name
+
+
+def list_key(name: str, prefix: str, use_prefix: bool = True) -> str:
+    """The key of aggregation list ``name`` (a plain Redis list of dataset base keys)."""
+    return (format_prefix(prefix) if use_prefix else "") + name
+
+
+def dataset_name_from_list_entry(entry: str) -> str:
+    """The dataset name inside a list entry: the text between the first ``{`` and the last ``}``."""
+    start = entry.find("{")
+    end = entry.rfind("}")
+    if start < 0 or end <= start + 1:
+        raise ValueError(f"The aggregation list entry {entry!r} does not name a dataset")
+    return entry[start + 1 : end]
