@@ -43,3 +43,27 @@ def test_driver_env_name_matches_what_a_client_with_that_suffix_reads(option: st
         assert driver_name == option
     else:
         assert driver_name == f"{option}_{identifier}"
+
+
+@given(slot=st.integers(0, keys.HASH_SLOTS - 1))
+def test_shard_prefix_hashes_to_its_slot_and_has_no_braces(slot: int) -> None:
+    prefix = keys.shard_prefix_for_slot(slot)
+    assert keys.crc16(prefix) % keys.HASH_SLOTS == slot
+    assert b"{" not in prefix and b"}" not in prefix
+    assert len(prefix) in (2, 3)
+    assert keys.key_slot(keys.shard_model_key(prefix, "model")) == slot
+
+
+def test_shard_prefixes_match_smartredis_examples() -> None:
+    assert keys.shard_prefix_for_slot(0) == b"\x00\x00"
+    assert keys.shard_prefix_for_slot(1) == b"\x9d\x71"
+    assert keys.shard_prefix_for_slot(5461) == b"8M"
+    assert keys.shard_prefix_for_slot(10923) == b"\xed\xeb"
+    assert keys.shard_prefix_for_slot(16383) == b"H\xd7"
+    assert sum(len(keys.shard_prefix_for_slot(s)) == 3 for s in range(keys.HASH_SLOTS)) == 255
+
+
+def test_redis_hash_slot_examples() -> None:
+    assert keys.key_slot("foo") == 12182
+    assert keys.key_slot("{user1000}.following") == keys.key_slot("{user1000}.followers")
+    assert keys.key_slot("foo{}{bar}") == keys.crc16(b"foo{}{bar}") % keys.HASH_SLOTS

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import _transport, keys
+from ._validation import check_type
 from .address import choose_address, parse_ssdb
 from .configoptions import ConfigOptions
 from .dataset import Dataset
@@ -27,6 +28,7 @@ from .keys import (
     validate_tensor_key,
 )
 from .metadata import decode_field
+from .model_commands import ModelScriptCommands
 from .tensor_types import numpy_dtype_for, wire_name_for
 
 # Connection budget: long enough for a client started with its database, short enough that a
@@ -60,12 +62,10 @@ def _tensor_from_reply(reply: Any) -> np.ndarray:
     return array
 
 
-def _check_type(value: Any, expected: type | tuple[type, ...], name: str) -> None:
-    if not isinstance(value, expected):
-        raise TypeError(f"Argument {name} provided was of type {type(value)}, not {expected}")
+_check_type = check_type
 
 
-class Client:
+class Client(ModelScriptCommands):
     """A connection to one Orchestrator (standalone or sharded).
 
     ``Client()`` or ``Client(ConfigOptions)`` reads ``SSDB``/``SR_DB_TYPE``; the older form
@@ -101,6 +101,8 @@ class Client:
         self._use_dataset_prefix = True
         self._use_list_prefix = True
         self._use_model_prefix = False
+        self._model_chunk_size: int | None = None
+        self._shard_table_cache: list[tuple[int, bytes]] | None = None
 
     @staticmethod
     def _parse_constructor(

@@ -113,3 +113,78 @@ def dataset_name_from_list_entry(entry: str) -> str:
     if start < 0 or end <= start + 1:
         raise ValueError(f"The aggregation list entry {entry!r} does not name a dataset")
     return entry[start + 1 : end]
+
+
+# Models and scripts in a cluster ------------------------------------------------------------
+#
+# SmartRedis stores a model or script once per shard, under "{S}.<key>" where S is a short
+# binary string that hashes to the shard's lowest slot. Both clients must derive the same S, so
+# the derivation below follows SmartRedis exactly: run the CRC16 division backwards from the slot
+# number (16 bit steps, 2 bytes), and while the bytes contain a brace, extend one bit at a time.
+
+HASH_SLOTS = 16384
+_CRC16_POLYNOMIAL = 0x11021  # x^16 + x^12 + x^5 + 1, with its leading bit
+_MAX_PREFIX_SHIFTS = 24
+
+
+def crc16(data: bytes) -> int:
+    """CRC16-XMODEM (polynomial 0x1021, initial value 0), as Redis Cluster hashes keys."""
+    crc = 0
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+            crc &= 0xFFFF
+    return crc
+
+
+def _inverse_division(value: int, first_bit: int, bit_count: int) -> int:
+    digit = 1 << first_bit
+    polynomial = _CRC16_POLYNOMIAL << first_bit
+    for _ in range(bit_count):
+        if value & digit:
+            value ^= polynomial
+        digit <<= 1
+        polynomial <<= 1
+    return value
+
+
+def _prefix_bytes(value: int, length: int) -> bytes:
+    bits = value >> 16
+    return bytes((bits >> (8 * (length - 1 - index))) & 0xFF for index in range(length))
+
+
+def shard_prefix_for_slot(slot: int) -> bytes:
+    """The bytes S with ``crc16(S) == slot`` that SmartRedis uses to pin a key to a shard."""
+    if not 0 <= slot <= HASH_SLOTS:
+        raise ValueError(f"Hash slot {slot} is beyond the limit of {HASH_SLOTS}")
+    shifts = 16
+    value = _inverse_division(slot, 0, shifts)
+    length = 2
+    while b"{" in _prefix_bytes(value, length) or b"}" in _prefix_bytes(value, length):
+        if shifts > _MAX_PREFIX_SHIFTS:
+            raise ValueError(f"No shard prefix without braces exists for hash slot {slot}")
+        value = _inverse_division(value, shifts, 1)
+        shifts += 1
+        length = (shifts + 7) // 8
+    return _prefix_bytes(value, length)
+
+
+def shard_model_key(shard_prefix: bytes, key: str) -> bytes:
+    """``{S}.<key>``: a model or script key pinned to the shard whose prefix is S."""
+    return b"{" + shard_prefix + b"}." + key.encode()
+
+
+def hash_tag(key: bytes) -> bytes:
+    """The part of a key that decides its slot (Redis rules: first '{', then the next '}')."""
+    start = key.find(b"{")
+    if start >= 0:
+        end = key.find(b"}", start + 1)
+        if end > start + 1:
+            return key[start + 1 : end]
+    return key
+
+
+def key_slot(key: str | bytes) -> int:
+    data = key.encode() if isinstance(key, str) else key
+    return crc16(hash_tag(data)) % HASH_SLOTS
