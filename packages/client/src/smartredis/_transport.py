@@ -95,12 +95,18 @@ def _open(address: Address, cluster: bool, timeout_s: float) -> redis.Redis | Re
     return standalone
 
 
+def server_error_text(err: redis.exceptions.ResponseError) -> str:
+    """The error exactly as the server sent it: redis-py strips a leading code such as ``ERR``."""
+    code = getattr(err, "status_code", None)
+    return f"{code} {err}" if code else str(err)
+
+
 def run(connection: redis.Redis | RedisCluster, *args: Any) -> Any:
     """Execute one command; a server error reply becomes ``RedisRuntimeError``."""
     try:
         return connection.execute_command(*args)  # type: ignore[no-untyped-call]
     except redis.exceptions.ResponseError as err:
-        raise RedisRuntimeError(f"Redis error when executing command: {err}") from None
+        raise RedisRuntimeError(f"Redis error when executing command: {server_error_text(err)}") from None
 
 
 def run_pipeline(connection: redis.Redis | RedisCluster, commands: list[tuple[Any, ...]]) -> list[Any]:
@@ -117,5 +123,5 @@ def run_pipeline(connection: redis.Redis | RedisCluster, commands: list[tuple[An
     replies: list[Any] = pipe.execute(raise_on_error=False)
     for reply in replies:
         if isinstance(reply, redis.exceptions.ResponseError):
-            raise RedisRuntimeError(f"Redis error when executing the pipeline: {reply}")
+            raise RedisRuntimeError(f"Redis error when executing the pipeline: {server_error_text(reply)}")
     return replies

@@ -14,6 +14,7 @@ import numpy as np
 from . import _transport, keys
 from ._validation import check_type
 from .address import choose_address, parse_ssdb
+from .admin_commands import AdminCommands
 from .configoptions import ConfigOptions
 from .dataset import Dataset
 from .error import RedisConnectionError, RedisInternalError, RedisKeyError, RedisRuntimeError
@@ -65,7 +66,7 @@ def _tensor_from_reply(reply: Any) -> np.ndarray:
 _check_type = check_type
 
 
-class Client(ModelScriptCommands):
+class Client(ModelScriptCommands, AdminCommands):
     """A connection to one Orchestrator (standalone or sharded).
 
     ``Client()`` or ``Client(ConfigOptions)`` reads ``SSDB``/``SR_DB_TYPE``; the older form
@@ -181,6 +182,39 @@ class Client(ModelScriptCommands):
         _check_type(name, str, "name")
         reply = _transport.run(self._conn, "AI.TENSORGET", self._get_key(name), "META", "BLOB")
         return _tensor_from_reply(reply)
+
+    def unpack_tensor(self, name: str, result: np.ndarray) -> None:
+        """Fetch tensor ``name`` into the caller's preallocated array (same dtype and size)."""
+        _check_type(name, str, "name")
+        _check_type(result, np.ndarray, "result")
+        array = _tensor_from_reply(
+            _transport.run(self._conn, "AI.TENSORGET", self._get_key(name), "META", "BLOB")
+        )
+        if array.dtype != result.dtype or array.size != result.size:
+            raise RedisRuntimeError(
+                f"The tensor {name} ({array.dtype}{list(array.shape)}) does not fit the result array "
+                f"({result.dtype}{list(result.shape)})"
+            )
+        result[...] = array.reshape(result.shape)
+
+    def copy_tensor(self, src_name: str, dest_name: str) -> None:
+        _check_type(src_name, str, "src_name")
+        _check_type(dest_name, str, "dest_name")
+        reply = _transport.run(self._conn, "AI.TENSORGET", self._get_key(src_name), "META", "BLOB")
+        _transport.run(
+            self._conn, "AI.TENSORSET", self._put_key(dest_name), reply[1], *reply[3], "BLOB", reply[5]
+        )
+
+    def rename_tensor(self, old_name: str, new_name: str) -> None:
+        _check_type(old_name, str, "old_name")
+        _check_type(new_name, str, "new_name")
+        source, target = self._get_key(old_name), self._put_key(new_name)
+        if not self._cluster or keys.key_slot(source) == keys.key_slot(target):
+            _transport.run(self._conn, "RENAME", source, target)
+            return
+        # Across shards RENAME is impossible: copy, then remove the source.
+        self.copy_tensor(old_name, new_name)
+        _transport.run(self._conn, "UNLINK", source)
 
     def delete_tensor(self, name: str) -> None:
         _check_type(name, str, "name")
