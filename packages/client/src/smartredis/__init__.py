@@ -10,10 +10,38 @@ from .client import Client
 from .configoptions import ConfigOptions
 from .dataset import Dataset
 from .error import *  # noqa: F403  (the exception classes, listed in error.__all__)
+from .logger import (
+    LLDebug,
+    LLDeveloper,
+    LLInfo,
+    LLQuiet,
+    LogContext,
+    SRLoggingLevel,
+    SRObject,
+    log_data,
+    log_error,
+    log_warning,
+)
 
 try:
     __version__ = _metadata.version("smartredis")
 except _metadata.PackageNotFoundError:  # running from a source tree without an install
     __version__ = "0.0.0"
 
-__all__ = ["Client", "ConfigOptions", "Dataset", "__version__", *error.__all__]
+__all__ = [
+    "Client",
+    "ConfigOptions",
+    "Dataset",
+    "LLDebug",
+    "LLDeveloper",
+    "LLInfo",
+    "LLQuiet",
+    "LogContext",
+    "SRLoggingLevel",
+    "SRObject",
+    "__version__",
+    "log_data",
+    "log_error",
+    "log_warning",
+    *error.__all__,
+]

@@ -28,6 +28,7 @@ from .keys import (
     tensor_key,
     validate_tensor_key,
 )
+from .logger import SRObject
 from .metadata import decode_field
 from .model_commands import ModelScriptCommands
 from .tensor_types import numpy_dtype_for, wire_name_for
@@ -66,7 +67,7 @@ def _tensor_from_reply(reply: Any) -> np.ndarray:
 _check_type = check_type
 
 
-class Client(ModelScriptCommands, AdminCommands):
+class Client(SRObject, ModelScriptCommands, AdminCommands):
     """A connection to one Orchestrator (standalone or sharded).
 
     ``Client()`` or ``Client(ConfigOptions)`` reads ``SSDB``/``SR_DB_TYPE``; the older form
@@ -77,6 +78,7 @@ class Client(ModelScriptCommands, AdminCommands):
         logger_name = kwargs.pop("logger_name", "Default")
         config, cluster_flag, address_override = self._parse_constructor(args, kwargs)
         self._logger_name = logger_name
+        SRObject.__init__(self, logger_name)
         self._config = config
         ssdb = address_override if address_override is not None else config.string_option_or(SSDB, "")
         try:

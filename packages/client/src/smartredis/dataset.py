@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .error import RedisKeyError, RedisRuntimeError
+from .logger import SRObject
 from .metadata import SCALAR_DTYPES, MetaType, encode_scalars, encode_strings, scalar_type_of
 from .tensor_types import wire_name_for
 
@@ -14,7 +15,7 @@ def _check_str(value: object, name: str) -> None:
         raise TypeError(f"Argument {name} provided was of type {type(value)}, not <class 'str'>")
 
 
-class Dataset:
+class Dataset(SRObject):
     """Tensors and metadata fields under one name.
 
     Metadata fields are lists: each ``add_meta_scalar``/``add_meta_string`` appends one value,
@@ -23,6 +24,7 @@ class Dataset:
 
     def __init__(self, name: str) -> None:
         _check_str(name, "name")
+        super().__init__(name)
         self._name = name
         self._tensors: dict[str, np.ndarray] = {}
         self._scalars: dict[str, tuple[MetaType, list[np.ndarray]]] = {}
