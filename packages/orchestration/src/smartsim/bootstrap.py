@@ -10,11 +10,14 @@ from .adapters.database.free_port import free_tcp_port
 from .adapters.database.redis_connector import RedisConnector
 from .adapters.database.server_binary import resolve_server_binary
 from .adapters.database.server_command import ShardOptions, shard_argv
+from .adapters.filesystem import generator as entity_generator
 from .adapters.launchers.local import LocalLauncher
 from .domain.errors import SSUnsupportedError
 from .domain.orchestrator import Orchestrator
 from .ports.launcher import Launcher, LaunchRequest
 from .services.orchestrator_lifecycle import OrchestratorLifecycle, ShardLaunch
+
+__all__ = ["entity_generator"]
 
 SUPPORTED_LAUNCHERS = ("local",)
 KNOWN_LAUNCHERS = ("local", "slurm", "pbs", "pals", "lsf", "sge", "dragon", "auto")

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from . import bootstrap
+from .domain.ensemble import Ensemble
 from .domain.errors import SmartSimError, SSDBIDConflictError, SSUnsupportedError
 from .domain.jobs import Job, JobTable
 from .domain.keys_env import key_prefix_environment
@@ -27,7 +28,7 @@ from .summary_table import render_summary
 
 logger = logging.getLogger("smartsim")
 
-Entity = Model | Orchestrator
+Entity = Model | Ensemble | Orchestrator
 
 
 class Experiment:
@@ -83,6 +84,30 @@ class Experiment:
             model.enable_key_prefixing()
         return model
 
+    def create_ensemble(
+        self,
+        name: str,
+        params: Mapping[str, Any] | None = None,
+        batch_settings: Any = None,
+        run_settings: RunSettings | None = None,
+        replicas: int | None = None,
+        perm_strategy: str | Any = "all_perm",
+        path: str | None = None,
+        **kwargs: Any,
+    ) -> Ensemble:
+        """Members from a parameter space (``params`` + ``perm_strategy``) or ``replicas`` copies."""
+        ensemble_path = os.path.abspath(path) if path is not None else os.path.join(self.exp_path, str(name))
+        return Ensemble(
+            name,
+            params,
+            path=ensemble_path,
+            batch_settings=batch_settings,
+            run_settings=run_settings,
+            perm_strat=perm_strategy,
+            replicas=replicas,
+            **kwargs,
+        )
+
     def create_database(
         self,
         port: int = 6379,
@@ -122,20 +147,31 @@ class Experiment:
     def generate(
         self, *entities: Entity, tag: str | None = None, overwrite: bool = False, verbose: bool = False
     ) -> Entity | tuple[Entity, ...] | None:
-        """Create the experiment directory and one directory per entity.
+        """Create the experiment directory and each entity's directory with its attached files.
 
         Returns the entity (or the tuple of entities) so ``model = exp.generate(model)`` works too.
         """
         if os.path.isfile(self.exp_path):
             raise FileExistsError(f"Experiment path {self.exp_path} is a file")
         os.makedirs(self.exp_path, exist_ok=True)
+        generator = bootstrap.entity_generator
         for entity in entities:
-            occupied = os.path.isdir(entity.path) and bool(os.listdir(entity.path))
-            if isinstance(entity, Model) and occupied and not overwrite:
-                raise FileExistsError(
-                    f"Directory for entity {entity.name} already exists in path {entity.path}"
+            if isinstance(entity, Orchestrator):
+                generator.prepare_directory(entity.path, overwrite=True, owner=entity.name)
+            elif isinstance(entity, Ensemble):
+                for member in entity.models:
+                    generator.check_attached_files(member)
+                if overwrite and os.path.isdir(entity.path):
+                    generator.prepare_directory(entity.path, overwrite=True, owner=entity.name)
+                os.makedirs(entity.path, exist_ok=True)
+                for member in entity.models:
+                    generator.generate_model(member, overwrite, tag)
+            elif isinstance(entity, Model):
+                generator.generate_model(entity, overwrite, tag)
+            else:
+                raise TypeError(
+                    f"Cannot generate {type(entity).__name__}; expected Model, Ensemble or Orchestrator"
                 )
-            os.makedirs(entity.path, exist_ok=True)
         if not entities:
             return None
         return entities[0] if len(entities) == 1 else entities
@@ -149,7 +185,7 @@ class Experiment:
         kill_on_interrupt: bool = True,
     ) -> None:
         """Start databases (each ready before anything else starts), then models."""
-        databases, models = self._check_launchable(entities)
+        databases, models, ensembles = self._check_launchable(entities)
         if summary:
             logger.info("Launching %s", ", ".join(entity.name for entity in entities))
         for db in databases:
@@ -158,6 +194,11 @@ class Experiment:
         try:
             for model in models:
                 launched.append(self._start_model(model))
+            for ensemble in ensembles:
+                member_jobs = [self._start_model(member) for member in ensemble.models]
+                self._jobs.alias(ensemble.name, member_jobs)
+                self._launched[ensemble.name] = ensemble
+                launched += member_jobs
             if block and launched:
                 self._wait_for(launched)
         except KeyboardInterrupt:
@@ -166,16 +207,21 @@ class Experiment:
                     self._stop_job(job)
             raise
 
-    def _check_launchable(self, entities: Iterable[Entity]) -> tuple[list[Orchestrator], list[Model]]:
+    def _check_launchable(
+        self, entities: Iterable[Entity]
+    ) -> tuple[list[Orchestrator], list[Model], list[Ensemble]]:
         databases: list[Orchestrator] = []
         models: list[Model] = []
+        ensembles: list[Ensemble] = []
         seen: set[str] = set()
         for entity in entities:
-            if not isinstance(entity, (Model, Orchestrator)):
+            if not isinstance(entity, (Model, Ensemble, Orchestrator)):
                 raise TypeError(
                     f"Argument given to Experiment.start is of type {type(entity).__name__}, "
-                    "not a Model or Orchestrator"
+                    "not a Model, Ensemble or Orchestrator"
                 )
+            if isinstance(entity, Ensemble) and len(entity) == 0:
+                raise ValueError(f"{entity.name} is empty. Nothing to launch.")
             if entity.name in seen:
                 raise SmartSimError("User provided two entities with the same name")
             seen.add(entity.name)
@@ -189,8 +235,13 @@ class Experiment:
             previous = self._launched.get(entity.name)
             if previous is not None and (previous is not entity or self._jobs.is_running(entity.name)):
                 raise SSUnsupportedError("SmartSim entities cannot have duplicate names.")
-            (databases if isinstance(entity, Orchestrator) else models).append(entity)  # type: ignore[arg-type]
-        return databases, models
+            if isinstance(entity, Orchestrator):
+                databases.append(entity)
+            elif isinstance(entity, Ensemble):
+                ensembles.append(entity)
+            else:
+                models.append(entity)
+        return databases, models, ensembles
 
     def _running_databases(self) -> list[Orchestrator]:
         return [
@@ -272,12 +323,19 @@ class Experiment:
             raise KeyError(f"Entity {entity.name} has not been launched by this experiment")
         return self._jobs.jobs_of(entity.name)
 
-    def stop(self, *entities: Entity) -> None:
-        """Stop models (SIGTERM, then SIGKILL), then databases (graceful SHUTDOWN first)."""
-        ordered = [e for e in entities if isinstance(e, Model)] + [
-            e for e in entities if isinstance(e, Orchestrator)
+    @staticmethod
+    def _by_kind(entities: Iterable[Entity]) -> list[Entity]:
+        """Models, then ensembles, then databases: the order SmartSim reports and stops them in."""
+        entities = list(entities)
+        return [
+            *(e for e in entities if isinstance(e, Model)),
+            *(e for e in entities if isinstance(e, Ensemble)),
+            *(e for e in entities if isinstance(e, Orchestrator)),
         ]
-        for entity in ordered:
+
+    def stop(self, *entities: Entity) -> None:
+        """Stop models and ensembles (SIGTERM, then SIGKILL), then databases (SHUTDOWN first)."""
+        for entity in self._by_kind(entities):
             jobs = self._jobs_of(entity)
             if isinstance(entity, Orchestrator):
                 self._lifecycle.stop(entity, jobs)
@@ -286,14 +344,12 @@ class Experiment:
                     self._stop_job(job)
 
     def get_status(self, *entities: Entity) -> list[SmartSimStatus]:
-        """One status per model and per database shard (models first, as SmartSim orders them)."""
-        ordered = [e for e in entities if isinstance(e, Model)] + [
-            e for e in entities if isinstance(e, Orchestrator)
-        ]
+        """One status per model, ensemble member and database shard (models, ensembles, then
+        databases, as SmartSim orders them)."""
         statuses: list[SmartSimStatus] = []
-        for entity in ordered:
+        for entity in self._by_kind(entities):
             if not self._jobs.knows(entity.name):
-                count = entity.db_nodes if isinstance(entity, Orchestrator) else 1
+                count = len(entity) if isinstance(entity, (Orchestrator, Ensemble)) else 1
                 statuses += [SmartSimStatus.STATUS_NEVER_STARTED] * count
                 continue
             jobs = self._jobs.jobs_of(entity.name)

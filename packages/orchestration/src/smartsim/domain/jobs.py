@@ -55,6 +55,10 @@ class JobTable:
         self._active[entity_name] = jobs
         self.history.extend(jobs)
 
+    def alias(self, group_name: str, jobs: list[Job]) -> None:
+        """Make ``group_name`` (an ensemble) refer to its members' jobs, already in the history."""
+        self._active[group_name] = jobs
+
     def jobs_of(self, entity_name: str) -> list[Job]:
         return list(self._active.get(entity_name, []))
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import EntityExistsError
+from .files import EntityFiles
 from .names import validate_entity_name
 from .settings import RunSettings
 
@@ -49,7 +50,36 @@ class Model:
         self.batch_settings = batch_settings
         self.incoming_entities: list[Any] = []
         self._key_prefixing_enabled = False
-        self.files: Any = None
+        self.files: EntityFiles | None = None
+
+    # Parameters --------------------------------------------------------------------------------
+    def params_to_args(self) -> None:
+        """Add each parameter named in ``params_as_args`` to the executable's arguments."""
+        for name in self.params_as_args:
+            if name not in self.params:
+                raise ValueError(
+                    f"Tried to convert {name} to command line argument for Model {self.name}, "
+                    "but its value was not found in model params"
+                )
+            self.run_settings.add_exe_args(param_as_args(name, self.params[name]))
+
+    # Attached files ----------------------------------------------------------------------------
+    def attach_generator_files(
+        self,
+        to_copy: str | list[str] | None = None,
+        to_symlink: str | list[str] | None = None,
+        to_configure: str | list[str] | None = None,
+    ) -> None:
+        """Files and directories to copy, link, or copy with tagged parameters filled in when the
+        model is generated; replaces any earlier attachment. Existence is checked then."""
+        self.files = EntityFiles.from_arguments(to_copy, to_symlink, to_configure)
+
+    @property
+    def attached_files_table(self) -> str:
+        return self.files.table() if self.files else "No file attached to this model."
+
+    def print_attached_files(self) -> None:
+        print(self.attached_files_table)
 
     # Key prefixing -----------------------------------------------------------
     def enable_key_prefixing(self) -> None:
@@ -85,3 +115,14 @@ class Model:
 
     def __str__(self) -> str:
         return f"Name: {self.name}\nType: {self.type}\nExecutable: {self.run_settings.exe}\n"
+
+
+def param_as_args(name: str, value: str) -> list[str]:
+    """``--name=value`` (long names), ``-n value`` (one letter or a leading single dash)."""
+    if name.startswith("--"):
+        return [f"{name}={value}"]
+    if name.startswith("-"):
+        return [name, value]
+    if len(name) == 1:
+        return [f"-{name}", value]
+    return [f"--{name}={value}"]

@@ -1,5 +1,6 @@
 """``smartsim.entity``: launchable entities, where SmartSim scripts import them from."""
 
+from ..domain.ensemble import Ensemble
 from ..domain.model import Model
 
-__all__ = ["Model"]
+__all__ = ["Ensemble", "Model"]

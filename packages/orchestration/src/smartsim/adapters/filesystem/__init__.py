@@ -1,0 +1,1 @@
+"""File-system adapters: building entity directories from attached files."""
