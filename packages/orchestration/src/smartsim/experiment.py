@@ -12,11 +12,14 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from smartredis import keys
+
 from . import bootstrap
+from .domain.colocation import colocated_address
 from .domain.ensemble import Ensemble
 from .domain.errors import SmartSimError, SSDBIDConflictError, SSUnsupportedError
 from .domain.jobs import Job, JobTable
-from .domain.keys_env import key_prefix_environment
+from .domain.keys_env import db_environment, key_prefix_environment
 from .domain.model import Model, ParamValue
 from .domain.names import validate_entity_name
 from .domain.orchestrator import DEFAULT_DB_IDENTIFIER, Orchestrator
@@ -232,6 +235,7 @@ class Experiment:
                     f"Database identifier {entity.db_identifier} has already been used. "
                     "Pass in a unique name for db_identifier"
                 )
+            self._check_colocated_identifier(entity)
             previous = self._launched.get(entity.name)
             if previous is not None and (previous is not entity or self._jobs.is_running(entity.name)):
                 raise SSUnsupportedError("SmartSim entities cannot have duplicate names.")
@@ -242,6 +246,20 @@ class Experiment:
             else:
                 models.append(entity)
         return databases, models, ensembles
+
+    def _check_colocated_identifier(self, entity: Entity) -> None:
+        """A colocated database must not take the variables (SSDB[_id]) of a running one."""
+        members = (
+            entity.models if isinstance(entity, Ensemble) else [entity] if isinstance(entity, Model) else []
+        )
+        running = {keys.db_env_var(keys.SSDB, db.db_identifier) for db in self._running_databases()}
+        for member in members:
+            settings = member.run_settings.colocated_db_settings
+            if settings is not None and keys.db_env_var(keys.SSDB, settings["db_identifier"]) in running:
+                raise SSDBIDConflictError(
+                    f"The colocated database of {member.name} (db_identifier={settings['db_identifier']!r}) "
+                    "would use the same SSDB variable as a running database; give it another db_identifier"
+                )
 
     def _running_databases(self) -> list[Orchestrator]:
         return [
@@ -263,6 +281,9 @@ class Experiment:
         )
         for db in self._running_databases():
             env.update(db.client_environment())
+        settings = model.run_settings.colocated_db_settings
+        if settings is not None:
+            env.update(db_environment(settings["db_identifier"], [colocated_address(settings)]))
         env.update(
             key_prefix_environment(
                 model.name, model.query_key_prefixing(), [entity.name for entity in model.incoming_entities]
@@ -272,9 +293,13 @@ class Experiment:
 
     def _start_model(self, model: Model) -> Job:
         os.makedirs(model.path, exist_ok=True)
+        argv = model.run_settings.command_line()
+        settings = model.run_settings.colocated_db_settings
+        if settings is not None:
+            argv = bootstrap.colocated_launch.wrapper_argv(model.name, model.path, settings, argv)
         request = LaunchRequest(
             name=model.name,
-            argv=model.run_settings.command_line(),
+            argv=argv,
             cwd=model.path,
             env=self._model_environment(model),
             out_path=os.path.join(model.path, f"{model.name}.out"),

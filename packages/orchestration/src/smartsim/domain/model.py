@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .colocation import colocated_settings
 from .errors import EntityExistsError
 from .files import EntityFiles
 from .names import validate_entity_name
@@ -99,6 +101,61 @@ class Model:
                 f"'{incoming_entity.name}' has already been registered as an incoming entity"
             )
         self.incoming_entities.append(incoming_entity)
+
+    # Colocated database ---------------------------------------------------------------------
+    def colocate_db_tcp(
+        self,
+        port: int = 6379,
+        ifname: str | list[str] = "lo",
+        db_cpus: int = 1,
+        custom_pinning: Iterable[Any] | None = None,
+        debug: bool = False,
+        db_identifier: str = "",
+        **kwargs: Any,
+    ) -> None:
+        """Run a database next to this model, reached at 127.0.0.1:<port>."""
+        self.run_settings.colocated_db_settings = colocated_settings(
+            port=port,
+            ifname=ifname,
+            unix_socket=None,
+            socket_permissions=0o755,
+            db_cpus=db_cpus,
+            custom_pinning=custom_pinning,
+            debug=debug,
+            db_identifier=db_identifier,
+            kwargs=kwargs,
+        )
+
+    def colocate_db_uds(
+        self,
+        unix_socket: str = "/tmp/redis.socket",
+        socket_permissions: int = 755,
+        db_cpus: int = 1,
+        custom_pinning: Iterable[Any] | None = None,
+        debug: bool = False,
+        db_identifier: str = "",
+        **kwargs: Any,
+    ) -> None:
+        """Run a database next to this model, reached through a Unix socket only.
+
+        ``socket_permissions`` is written as octal digits, as for chmod: 755 means rwxr-xr-x.
+        """
+        self.run_settings.colocated_db_settings = colocated_settings(
+            port=0,
+            ifname=None,
+            unix_socket=unix_socket,
+            socket_permissions=socket_permissions,
+            db_cpus=db_cpus,
+            custom_pinning=custom_pinning,
+            debug=debug,
+            db_identifier=db_identifier,
+            kwargs=kwargs,
+        )
+
+    def colocate_db(self, *args: Any, **kwargs: Any) -> None:
+        """Deprecated: use colocate_db_tcp."""
+        warnings.warn("colocate_db is deprecated; use colocate_db_tcp", FutureWarning, stacklevel=2)
+        self.colocate_db_tcp(*args, **kwargs)
 
     @property
     def colocated(self) -> bool:

@@ -1,0 +1,1 @@
+"""Programs the driver launches (``python -m smartsim.entrypoints.<name>``)."""
