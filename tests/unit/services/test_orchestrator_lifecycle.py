@@ -49,12 +49,16 @@ class FakeConnector(DatabaseConnector):
         self.pings = 0
         self.answers_after = answers_after
         self.shutdowns: list[str] = []
+        self.configured: list[tuple[str, str, str]] = []
         self.launcher = launcher
         self.exits_on_shutdown = exits_on_shutdown
 
     def ping(self, address: str, timeout: float = 1.0) -> bool:
         self.pings += 1
         return self.pings > self.answers_after
+
+    def config_set(self, address: str, key: str, value: str) -> None:
+        self.configured.append((address, key, value))
 
     def shutdown(self, address: str) -> bool:
         self.shutdowns.append(address)
@@ -85,6 +89,12 @@ def test_ready_after_the_shard_answers(tmp_path: object) -> None:
     assert [job.status for job in jobs] == [SmartSimStatus.STATUS_RUNNING]
     assert connector.pings == 4
     assert db.get_address() == ["127.0.0.1:7000"]
+    db.set_max_memory("1gb")
+    db.enable_checkpoints(60)
+    assert connector.configured == [
+        ("127.0.0.1:7000", "maxmemory", "1gb"),
+        ("127.0.0.1:7000", "save", "60 1"),
+    ]
 
 
 def test_a_shard_that_exits_during_startup_is_reported_at_once(tmp_path: object) -> None:

@@ -80,6 +80,7 @@ class Orchestrator:
         self.kwargs = kwargs
         self._addresses: list[str] = []
         self._health_check: Callable[[], bool] | None = None
+        self._config_setter: Callable[[str, str], None] | None = None
 
     # Identity ----------------------------------------------------------------
     @property
@@ -119,13 +120,47 @@ class Orchestrator:
         return args
 
     # Run-time state, recorded by the driver ----------------------------------
-    def mark_running(self, addresses: list[str], health_check: Callable[[], bool]) -> None:
+    def mark_running(
+        self,
+        addresses: list[str],
+        health_check: Callable[[], bool],
+        config_setter: Callable[[str, str], None] | None = None,
+    ) -> None:
         self._addresses = list(addresses)
         self._health_check = health_check
+        self._config_setter = config_setter
 
     def mark_stopped(self) -> None:
         self._addresses = []
         self._health_check = None
+        self._config_setter = None
+
+    # Server configuration of a running database -------------------------------------------
+    def set_db_conf(self, key: str, value: str) -> None:
+        """``CONFIG SET key value`` on every shard of the running database."""
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise TypeError("set_db_conf takes a str key and a str value")
+        if not self._addresses or self._config_setter is None:
+            raise SmartSimError(
+                "The SmartSim Orchestrator must be active in order to set the database's configurations."
+            )
+        self._config_setter(key, value)
+
+    def set_max_memory(self, mem: str) -> None:
+        self.set_db_conf("maxmemory", mem)
+
+    def set_eviction_strategy(self, strategy: str) -> None:
+        self.set_db_conf("maxmemory-policy", strategy)
+
+    def set_max_clients(self, clients: int = 50_000) -> None:
+        self.set_db_conf("maxclients", str(clients))
+
+    def set_max_message_size(self, size: int = 1_073_741_824) -> None:
+        self.set_db_conf("proto-max-bulk-len", str(size))
+
+    def enable_checkpoints(self, frequency: int) -> None:
+        """Snapshot to disk every ``frequency`` seconds when at least one key changed."""
+        self.set_db_conf("save", f"{frequency} 1")
 
     def get_address(self) -> list[str]:
         """``["host:port", ...]`` of the running shards."""

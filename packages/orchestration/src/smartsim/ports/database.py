@@ -14,6 +14,11 @@ class DatabaseConnector(abc.ABC):
         raise NotImplementedError
 
     @abc.abstractmethod
+    def config_set(self, address: str, key: str, value: str) -> None:
+        """``CONFIG SET``; raises ``SmartSimError`` naming the pair when the server refuses it."""
+        raise NotImplementedError
+
+    @abc.abstractmethod
     def shutdown(self, address: str) -> bool:
         """Ask the shard to exit without saving; True when the request was taken."""
         raise NotImplementedError

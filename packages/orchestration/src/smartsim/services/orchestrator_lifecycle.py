@@ -84,7 +84,17 @@ class OrchestratorLifecycle:
                 self._launcher.stop(job.job_id)
             raise
         addresses = [launch.address for launch in launches]
-        db.mark_running(addresses, lambda: all(self._connector.ping(a) for a in addresses))
+        connector = self._connector
+
+        def configure_every_shard(key: str, value: str) -> None:
+            for address in addresses:
+                connector.config_set(address, key, value)
+
+        db.mark_running(
+            addresses,
+            health_check=lambda: all(connector.ping(address) for address in addresses),
+            config_setter=configure_every_shard,
+        )
         return jobs
 
     def _wait_ready(self, db: Orchestrator, launches: list[ShardLaunch], jobs: list[Job]) -> None:

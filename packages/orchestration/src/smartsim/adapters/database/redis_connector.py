@@ -6,6 +6,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from ...domain.errors import SmartSimError
 from ...ports.database import DatabaseConnector
 
 
@@ -33,6 +34,15 @@ class RedisConnector(DatabaseConnector):
             return bool(client.ping())
         except (redis.exceptions.RedisError, OSError):
             return False
+        finally:
+            client.close()
+
+    def config_set(self, address: str, key: str, value: str) -> None:
+        client = _client(address, 5.0)
+        try:
+            client.config_set(key, value)
+        except redis.exceptions.ResponseError as err:
+            raise SmartSimError(f"Invalid CONFIG key-value pair ({key} {value!r}): {err}") from None
         finally:
             client.close()
 
