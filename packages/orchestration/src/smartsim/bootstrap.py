@@ -6,6 +6,7 @@ import os
 import shutil
 
 from .adapters.database import colocated as colocated_launch
+from .adapters.database import object_loader
 from .adapters.database.ai_module import resolve_ai_module
 from .adapters.database.free_port import free_tcp_port
 from .adapters.database.redis_connector import RedisConnector
@@ -18,7 +19,7 @@ from .domain.orchestrator import Orchestrator
 from .ports.launcher import Launcher, LaunchRequest
 from .services.orchestrator_lifecycle import OrchestratorLifecycle, ShardLaunch
 
-__all__ = ["colocated_launch", "entity_generator"]
+__all__ = ["colocated_launch", "entity_generator", "object_loader"]
 
 SUPPORTED_LAUNCHERS = ("local",)
 KNOWN_LAUNCHERS = ("local", "slurm", "pbs", "pals", "lsf", "sge", "dragon", "auto")

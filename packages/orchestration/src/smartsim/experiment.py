@@ -193,6 +193,7 @@ class Experiment:
             logger.info("Launching %s", ", ".join(entity.name for entity in entities))
         for db in databases:
             self._start_database(db)
+        self._load_db_objects([*models, *(member for ensemble in ensembles for member in ensemble.models)])
         launched: list[Job] = []
         try:
             for model in models:
@@ -274,6 +275,14 @@ class Experiment:
         self._launched[db.name] = db
         logger.info("Orchestrator %s is ready at %s", db.name, ", ".join(db.get_address()))
 
+    def _load_db_objects(self, models: list[Model]) -> None:
+        """Load the ML models and scripts attached to (non-colocated) models into every running
+        database before any of them starts."""
+        wanted = [model for model in models if not model.colocated and (model.db_models or model.db_scripts)]
+        for db in self._running_databases() if wanted else []:
+            for model in wanted:
+                bootstrap.object_loader.load_into(db.get_address(), model.db_models, model.db_scripts)
+
     def _model_environment(self, model: Model) -> dict[str, str]:
         env = dict(os.environ)
         env.update(
@@ -296,7 +305,9 @@ class Experiment:
         argv = model.run_settings.command_line()
         settings = model.run_settings.colocated_db_settings
         if settings is not None:
-            argv = bootstrap.colocated_launch.wrapper_argv(model.name, model.path, settings, argv)
+            argv = bootstrap.colocated_launch.wrapper_argv(
+                model.name, model.path, settings, argv, model.db_models, model.db_scripts
+            )
         request = LaunchRequest(
             name=model.name,
             argv=argv,

@@ -36,6 +36,7 @@ class Ensemble:
         self.batch_settings = batch_settings
         self.run_settings = run_settings
         self._members: list[Model] = []
+        self._attached: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
         replicas = kwargs.pop("replicas", None)
         n_models = int(kwargs.pop("n_models", 0) or 0)
         if run_settings is None and batch_settings is None:
@@ -82,6 +83,8 @@ class Ensemble:
             raise TypeError(f"add_model takes a Model, got {type(model).__name__}")
         if any(member.name == model.name for member in self._members):
             raise EntityExistsError(f"Model {model.name} already exists in ensemble {self.name}")
+        for method, args, kwargs in self._attached:
+            getattr(model, method)(*args, **kwargs)
         self._members.append(model)
 
     def register_incoming_entity(self, incoming_entity: Any) -> None:
@@ -103,6 +106,21 @@ class Ensemble:
     ) -> None:
         for member in self._members:
             member.attach_generator_files(to_copy, to_symlink, to_configure)
+
+    # Objects attached to every member, present and future ----------------------------------
+    def add_ml_model(self, name: str, backend: str, **kwargs: Any) -> None:
+        self._attach("add_ml_model", name, backend, **kwargs)
+
+    def add_script(self, name: str, **kwargs: Any) -> None:
+        self._attach("add_script", name, **kwargs)
+
+    def add_function(self, name: str, **kwargs: Any) -> None:
+        self._attach("add_function", name, **kwargs)
+
+    def _attach(self, method: str, *args: Any, **kwargs: Any) -> None:
+        for member in self._members:
+            getattr(member, method)(*args, **kwargs)
+        self._attached.append((method, args, kwargs))
 
     def __getitem__(self, name: str) -> Model | None:
         return next((member for member in self._members if member.name == name), None)

@@ -8,7 +8,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .colocation import colocated_settings
-from .errors import EntityExistsError
+from .db_objects import DBModel, DBScript
+from .errors import EntityExistsError, SSUnsupportedError
 from .files import EntityFiles
 from .names import validate_entity_name
 from .settings import RunSettings
@@ -53,6 +54,8 @@ class Model:
         self.incoming_entities: list[Any] = []
         self._key_prefixing_enabled = False
         self.files: EntityFiles | None = None
+        self._db_models: list[DBModel] = []
+        self._db_scripts: list[DBScript] = []
 
     # Parameters --------------------------------------------------------------------------------
     def params_to_args(self) -> None:
@@ -114,16 +117,18 @@ class Model:
         **kwargs: Any,
     ) -> None:
         """Run a database next to this model, reached at 127.0.0.1:<port>."""
-        self.run_settings.colocated_db_settings = colocated_settings(
-            port=port,
-            ifname=ifname,
-            unix_socket=None,
-            socket_permissions=0o755,
-            db_cpus=db_cpus,
-            custom_pinning=custom_pinning,
-            debug=debug,
-            db_identifier=db_identifier,
-            kwargs=kwargs,
+        self._colocate(
+            colocated_settings(
+                port=port,
+                ifname=ifname,
+                unix_socket=None,
+                socket_permissions=0o755,
+                db_cpus=db_cpus,
+                custom_pinning=custom_pinning,
+                debug=debug,
+                db_identifier=db_identifier,
+                kwargs=kwargs,
+            )
         )
 
     def colocate_db_uds(
@@ -140,22 +145,116 @@ class Model:
 
         ``socket_permissions`` is written as octal digits, as for chmod: 755 means rwxr-xr-x.
         """
-        self.run_settings.colocated_db_settings = colocated_settings(
-            port=0,
-            ifname=None,
-            unix_socket=unix_socket,
-            socket_permissions=socket_permissions,
-            db_cpus=db_cpus,
-            custom_pinning=custom_pinning,
-            debug=debug,
-            db_identifier=db_identifier,
-            kwargs=kwargs,
+        self._colocate(
+            colocated_settings(
+                port=0,
+                ifname=None,
+                unix_socket=unix_socket,
+                socket_permissions=socket_permissions,
+                db_cpus=db_cpus,
+                custom_pinning=custom_pinning,
+                debug=debug,
+                db_identifier=db_identifier,
+                kwargs=kwargs,
+            )
         )
 
     def colocate_db(self, *args: Any, **kwargs: Any) -> None:
         """Deprecated: use colocate_db_tcp."""
         warnings.warn("colocate_db is deprecated; use colocate_db_tcp", FutureWarning, stacklevel=2)
         self.colocate_db_tcp(*args, **kwargs)
+
+    # ML models and scripts loaded before the model runs ----------------------------------------
+    def add_ml_model(
+        self,
+        name: str,
+        backend: str,
+        model: bytes | None = None,
+        model_path: str | None = None,
+        device: str = "CPU",
+        devices_per_node: int = 1,
+        first_device: int = 0,
+        batch_size: int = 0,
+        min_batch_size: int = 0,
+        min_batch_timeout: int = 0,
+        tag: str = "",
+        inputs: list[str] | None = None,
+        outputs: list[str] | None = None,
+    ) -> None:
+        entry = DBModel.create(
+            name,
+            backend,
+            model,
+            model_path,
+            device,
+            devices_per_node,
+            first_device,
+            batch_size,
+            min_batch_size,
+            min_batch_timeout,
+            tag,
+            inputs,
+            outputs,
+        )
+        self._add_db_object(entry, self._db_models)
+
+    def add_script(
+        self,
+        name: str,
+        script: str | None = None,
+        script_path: str | None = None,
+        device: str = "CPU",
+        devices_per_node: int = 1,
+        first_device: int = 0,
+    ) -> None:
+        entry = DBScript.create(name, script, script_path, None, device, devices_per_node, first_device)
+        self._add_db_object(entry, self._db_scripts)
+
+    def add_function(
+        self,
+        name: str,
+        function: Any = None,
+        device: str = "CPU",
+        devices_per_node: int = 1,
+        first_device: int = 0,
+    ) -> None:
+        entry = DBScript.create(name, None, None, function, device, devices_per_node, first_device)
+        self._add_db_object(entry, self._db_scripts)
+
+    def _add_db_object(self, entry: DBModel | DBScript, store: list[Any]) -> None:
+        if any(existing.name == entry.name for existing in store):
+            raise SSUnsupportedError(f"An object named {entry.name} is already attached to {self.name}")
+        self._check_colocated_objects(self.run_settings.colocated_db_settings, [entry])
+        store.append(entry)
+
+    @staticmethod
+    def _check_colocated_objects(settings: dict[str, Any] | None, entries: list[Any]) -> None:
+        """A colocated database is loaded inside the job: in-memory objects cannot travel there."""
+        if settings is None:
+            return
+        for entry in entries:
+            if isinstance(entry, DBModel) and entry.in_memory:
+                raise SSUnsupportedError(
+                    "Models can not be set from memory for colocated databases: give "
+                    f"{entry.name} as model_path"
+                )
+            if isinstance(entry, DBScript) and entry.in_memory_function:
+                raise SSUnsupportedError(
+                    "Functions can not be set from memory for colocated databases: give "
+                    f"{entry.name} as source text or a script file"
+                )
+
+    def _colocate(self, settings: dict[str, Any]) -> None:
+        self._check_colocated_objects(settings, [*self._db_models, *self._db_scripts])
+        self.run_settings.colocated_db_settings = settings
+
+    @property
+    def db_models(self) -> list[DBModel]:
+        return list(self._db_models)
+
+    @property
+    def db_scripts(self) -> list[DBScript]:
+        return list(self._db_scripts)
 
     @property
     def colocated(self) -> bool:

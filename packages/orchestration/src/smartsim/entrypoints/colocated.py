@@ -21,6 +21,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
+from ..adapters.database.object_loader import from_json, load_into
 from ..adapters.database.redis_connector import RedisConnector
 
 _READY_TIMEOUT_S = 60.0
@@ -88,7 +89,10 @@ def main(argv: list[str]) -> int:
     server = _start_server(config) if lock is not None else None
     try:
         _wait_ready(config["address"], server, config["log_path"])
-    except RuntimeError as err:
+        models, scripts = from_json(config)
+        if server is not None and (models or scripts):
+            load_into([config["address"]], models, scripts)
+    except Exception as err:
         print(f"smartsim: {err}", file=sys.stderr)
         if server is not None:
             _stop_server(config["address"], server)

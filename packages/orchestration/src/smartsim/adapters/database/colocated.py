@@ -9,7 +9,9 @@ import sys
 import tempfile
 from typing import Any
 
+from ...domain.db_objects import DBModel, DBScript
 from .ai_module import resolve_ai_module
+from .object_loader import to_json
 from .server_binary import resolve_server_binary
 from .server_command import ShardOptions, shard_argv
 
@@ -19,6 +21,8 @@ def wrapper_argv(
     model_path: str,
     settings: dict[str, Any],
     app_argv: list[str],
+    models: list[DBModel] | None = None,
+    scripts: list[DBScript] | None = None,
     server_binary: str | None = None,
 ) -> list[str]:
     """Write the wrapper's configuration next to the model and return the command that runs
@@ -45,6 +49,7 @@ def wrapper_argv(
         "lock_path": os.path.join(tempfile.gettempdir(), f"smartsim-colocated-{digest}.lock"),
         "pinning": settings.get("custom_pinning", ""),
         "log_path": os.path.join(model_path, f"{model_name}-db.log"),
+        **to_json(models or [], scripts or []),
     }
     config_path = os.path.join(state_dir, f"colocated_{model_name}.json")
     with open(config_path, "w") as handle:
