@@ -50,6 +50,8 @@ class FakeConnector(DatabaseConnector):
         self.answers_after = answers_after
         self.shutdowns: list[str] = []
         self.configured: list[tuple[str, str, str]] = []
+        self.clusters: list[list[str]] = []
+        self.cluster_checks = 0
         self.launcher = launcher
         self.exits_on_shutdown = exits_on_shutdown
 
@@ -59,6 +61,13 @@ class FakeConnector(DatabaseConnector):
 
     def config_set(self, address: str, key: str, value: str) -> None:
         self.configured.append((address, key, value))
+
+    def create_cluster(self, addresses: list[str]) -> None:
+        self.clusters.append(list(addresses))
+
+    def cluster_is_ready(self, address: str, shard_count: int) -> bool:
+        self.cluster_checks += 1
+        return self.cluster_checks > 3
 
     def shutdown(self, address: str) -> bool:
         self.shutdowns.append(address)
@@ -138,3 +147,14 @@ def test_stop_shuts_down_gracefully_then_falls_back_to_the_launcher(tmp_path: ob
     lifecycle.stop(db, jobs)
     assert stubborn.stopped == ["1"]
     assert jobs[0].status is SmartSimStatus.STATUS_CANCELLED
+
+
+def test_three_shards_form_a_cluster_before_start_returns(tmp_path: object) -> None:
+    launcher = FakeLauncher()
+    connector = FakeConnector(answers_after=0, launcher=launcher)
+    db = Orchestrator(path=str(tmp_path), db_nodes=3)
+    jobs = OrchestratorLifecycle(launcher, connector, plan).start(db, "/exp", 1)
+    assert len(jobs) == 3
+    assert connector.clusters == [["127.0.0.1:7000", "127.0.0.1:7001", "127.0.0.1:7002"]]
+    assert connector.cluster_checks >= 4  # polled until every shard reported a healthy cluster
+    assert db.client_environment()["SR_DB_TYPE"] == "Clustered"

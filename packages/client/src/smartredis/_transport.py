@@ -67,13 +67,16 @@ def _open(address: Address, cluster: bool, timeout_s: float) -> redis.Redis | Re
     if cluster:
         if isinstance(address, UnixAddress):
             raise RedisConnectionError("Unix Domain Socket is not supported with clustered Redis")
-        client: redis.Redis | RedisCluster = RedisCluster(
+        client = RedisCluster(
             host=address.host,
             port=address.port,
             socket_connect_timeout=timeout_s,
-            connection_class=ZeroCopyConnection,
             protocol=_RESP2,
         )
+        # RedisCluster builds its per-node pools itself; switch them to the zero-copy packer.
+        for node in client.get_nodes():  # type: ignore[no-untyped-call]
+            if node.redis_connection is not None:
+                node.redis_connection.connection_pool.connection_class = ZeroCopyConnection
         return client
     if isinstance(address, TcpAddress):
         pool = redis.ConnectionPool(

@@ -8,13 +8,13 @@ import shutil
 from .adapters.database import colocated as colocated_launch
 from .adapters.database import object_loader
 from .adapters.database.ai_module import resolve_ai_module
-from .adapters.database.free_port import free_tcp_port
+from .adapters.database.free_port import free_tcp_port, port_is_free
 from .adapters.database.redis_connector import RedisConnector
 from .adapters.database.server_binary import resolve_server_binary
 from .adapters.database.server_command import ShardOptions, shard_argv
 from .adapters.filesystem import generator as entity_generator
 from .adapters.launchers.local import LocalLauncher
-from .domain.errors import SSUnsupportedError
+from .domain.errors import SSConfigError, SSUnsupportedError
 from .domain.orchestrator import Orchestrator
 from .ports.launcher import Launcher, LaunchRequest
 from .services.orchestrator_lifecycle import OrchestratorLifecycle, ShardLaunch
@@ -22,6 +22,8 @@ from .services.orchestrator_lifecycle import OrchestratorLifecycle, ShardLaunch
 __all__ = ["colocated_launch", "entity_generator", "object_loader"]
 
 SUPPORTED_LAUNCHERS = ("local",)
+# A cluster shard also listens on its port + 10000 for the cluster bus.
+_CLUSTER_BUS_OFFSET = 10000
 KNOWN_LAUNCHERS = ("local", "slurm", "pbs", "pals", "lsf", "sge", "dragon", "auto")
 
 
@@ -57,14 +59,36 @@ def make_launcher(name: str) -> Launcher:
     )
 
 
+def _local_shard_port(db: Orchestrator, index: int) -> int:
+    """Shards on one host need distinct ports: the database's port, then the next ones. Port 0
+    picks free ports (for a cluster, ones whose bus port, port + 10000, is free as well)."""
+    if db.port:
+        return db.port + index
+    for _ in range(200):
+        port = free_tcp_port()
+        if not db.is_cluster or (
+            port + _CLUSTER_BUS_OFFSET < 65536 and port_is_free(port + _CLUSTER_BUS_OFFSET)
+        ):
+            return port
+    raise SSConfigError("No free port (with a free cluster bus port) was found for the database")
+
+
 def _plan_local_shard(db: Orchestrator, experiment_path: str, index: int) -> ShardLaunch:
     server = resolve_server_binary(db.server_binary)
     module = resolve_ai_module()
-    port = db.port or free_tcp_port()
-    if db.port == 0:
-        db.port = port  # the chosen port becomes the database's port (reported by get_address)
+    port = _local_shard_port(db, index)
     name = db.shard_names[index]
-    argv = shard_argv(server.path, module, db.module_arguments(), ShardOptions(port=port, data_dir=db.path))
+    cluster_file = None
+    if db.is_cluster:
+        cluster_file = os.path.join(db.path, f"nodes-{name}-{port}.conf")
+        if os.path.exists(cluster_file):
+            os.remove(cluster_file)  # a stale file would make the shard rejoin an old cluster
+    argv = shard_argv(
+        server.path,
+        module,
+        db.module_arguments(),
+        ShardOptions(port=port, data_dir=db.path, cluster_config_file=cluster_file),
+    )
     request = LaunchRequest(
         name=name,
         argv=argv,

@@ -19,6 +19,16 @@ class DatabaseConnector(abc.ABC):
         raise NotImplementedError
 
     @abc.abstractmethod
+    def create_cluster(self, addresses: list[str]) -> None:
+        """Join fresh cluster-enabled shards into one cluster, slots spread evenly, no replicas."""
+        raise NotImplementedError
+
+    @abc.abstractmethod
+    def cluster_is_ready(self, address: str, shard_count: int) -> bool:
+        """True when the shard sees a healthy cluster of ``shard_count`` masters with every slot."""
+        raise NotImplementedError
+
+    @abc.abstractmethod
     def shutdown(self, address: str) -> bool:
         """Ask the shard to exit without saving; True when the request was taken."""
         raise NotImplementedError

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..domain.errors import SmartSimError, SSUnsupportedError
+from ..domain.errors import SmartSimError
 from ..domain.jobs import Job
 from ..domain.orchestrator import Orchestrator
 from ..domain.status import SmartSimStatus
@@ -57,11 +57,6 @@ class OrchestratorLifecycle:
 
     def start(self, db: Orchestrator, experiment_path: str, run_id: int) -> list[Job]:
         """Launch every shard, wait until all answer, record the addresses on ``db``."""
-        if db.db_nodes > 1:
-            raise SSUnsupportedError(
-                f"Orchestrator {db.name!r}: sharded databases (db_nodes={db.db_nodes}) are not "
-                "supported yet; use db_nodes=1"
-            )
         os.makedirs(db.path, exist_ok=True)
         launches = [self._plan_shard(db, experiment_path, index) for index in range(db.db_nodes)]
         jobs: list[Job] = []
@@ -79,6 +74,8 @@ class OrchestratorLifecycle:
                     )
                 )
             self._wait_ready(db, launches, jobs)
+            if db.is_cluster:
+                self._form_cluster(db, [launch.address for launch in launches])
         except BaseException:
             for job in jobs:
                 self._launcher.stop(job.job_id)
@@ -121,6 +118,25 @@ class OrchestratorLifecycle:
                 raise SmartSimError(
                     f"Orchestrator {db.name!r} did not answer within {timeout:g} s (shards: {names}); "
                     f"set {START_TIMEOUT_ENV} to wait longer"
+                )
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+
+    def _form_cluster(self, db: Orchestrator, addresses: list[str]) -> None:
+        """Join the shards and wait until every one of them sees the whole, healthy cluster."""
+        self._connector.create_cluster(addresses)
+        timeout = float(os.environ.get(START_TIMEOUT_ENV, _DEFAULT_START_TIMEOUT_S))
+        deadline = time.monotonic() + timeout
+        delay = 0.001
+        pending = list(addresses)
+        while pending:
+            pending = [a for a in pending if not self._connector.cluster_is_ready(a, len(addresses))]
+            if not pending:
+                return
+            if time.monotonic() >= deadline:
+                raise SmartSimError(
+                    f"Orchestrator {db.name!r}: the cluster was not ready within {timeout:g} s "
+                    f"(waiting for {', '.join(pending)}); set {START_TIMEOUT_ENV} to wait longer"
                 )
             time.sleep(delay)
             delay = min(delay * 2, 0.05)

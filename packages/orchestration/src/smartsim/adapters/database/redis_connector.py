@@ -23,8 +23,22 @@ def _client(address: str, timeout: float) -> redis.Redis:
         )
     host, _, port = address.rpartition(":")
     return redis.Redis(
-        host=host, port=int(port), socket_timeout=timeout, socket_connect_timeout=timeout, retry=no_retry
+        host=host,
+        port=int(port),
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry=no_retry,
+        protocol=2,
     )
+
+
+CLUSTER_SLOTS = 16384
+
+
+def slot_ranges(shard_count: int) -> list[tuple[int, int]]:
+    """Contiguous, even slot ranges (first, last) for ``shard_count`` shards."""
+    bounds = [round(index * CLUSTER_SLOTS / shard_count) for index in range(shard_count + 1)]
+    return [(bounds[i], bounds[i + 1] - 1) for i in range(shard_count)]
 
 
 class RedisConnector(DatabaseConnector):
@@ -45,6 +59,43 @@ class RedisConnector(DatabaseConnector):
             raise SmartSimError(f"Invalid CONFIG key-value pair ({key} {value!r}): {err}") from None
         finally:
             client.close()
+
+    def create_cluster(self, addresses: list[str]) -> None:
+        """What ``redis-cli --cluster create`` does, without needing the CLI: give each shard a
+        contiguous slot range and a distinct config epoch, then introduce them to the first."""
+        clients = [_client(address, 5.0) for address in addresses]
+        try:
+            for index, (client, (first, last)) in enumerate(
+                zip(clients, slot_ranges(len(addresses)), strict=True)
+            ):
+                client.execute_command("CLUSTER", "ADDSLOTS", *range(first, last + 1))  # type: ignore[no-untyped-call]
+                client.execute_command("CLUSTER", "SET-CONFIG-EPOCH", index + 1)  # type: ignore[no-untyped-call]
+            # Every shard meets every other one, so nobody waits for gossip to spread the news.
+            for client in clients:
+                for address in addresses:
+                    host, _, port = address.rpartition(":")
+                    client.execute_command("CLUSTER", "MEET", host, int(port))  # type: ignore[no-untyped-call]
+        except redis.exceptions.RedisError as err:
+            raise SmartSimError(f"Could not create the cluster of {', '.join(addresses)}: {err}") from None
+        finally:
+            for client in clients:
+                client.close()
+
+    def cluster_is_ready(self, address: str, shard_count: int) -> bool:
+        client = _client(address, 1.0)
+        try:
+            info = client.execute_command("CLUSTER", "INFO")  # type: ignore[no-untyped-call]
+        except (redis.exceptions.RedisError, OSError):
+            return False
+        finally:
+            client.close()
+        text = info.decode() if isinstance(info, bytes) else str(info)
+        fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+        return (
+            fields.get("cluster_state") == "ok"
+            and fields.get("cluster_slots_ok") == str(CLUSTER_SLOTS)
+            and fields.get("cluster_known_nodes") == str(shard_count)
+        )
 
     def shutdown(self, address: str) -> bool:
         client = _client(address, 5.0)
