@@ -7,6 +7,7 @@ start time, so a recycled pid is never mistaken for ours.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -51,6 +52,16 @@ def process_start_time(pid: int) -> int | None:
     # The command name is in parentheses and may contain spaces; fields resume after ')'.
     fields = stat[stat.rindex(")") + 2 :].split()
     return int(fields[19])
+
+
+@functools.cache
+def _start_time_of_pid(pid: int) -> int | None:
+    return process_start_time(pid)
+
+
+def _driver_start_time() -> int | None:
+    """This process's start time, read once (keyed by pid, so a forked child reads its own)."""
+    return _start_time_of_pid(os.getpid())
 
 
 @dataclass(frozen=True)
@@ -99,7 +110,7 @@ def record(pid: int, name: str, kind: str, experiment_path: str, argv: list[str]
         kind=kind,
         experiment_path=experiment_path,
         driver_pid=os.getpid(),
-        driver_start_time=process_start_time(os.getpid()),
+        driver_start_time=_driver_start_time(),
         argv=list(argv),
     )
     directory = registry_dir()
