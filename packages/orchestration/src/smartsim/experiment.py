@@ -26,6 +26,7 @@ from .domain.orchestrator import DEFAULT_DB_IDENTIFIER, Orchestrator
 from .domain.settings import RunArgValue, RunSettings
 from .domain.status import SmartSimStatus
 from .ports.launcher import LaunchRequest
+from .preview import render_preview
 from .settings import create_run_settings as _create_run_settings
 from .summary_table import render_summary
 
@@ -71,6 +72,40 @@ class Experiment:
         return _create_run_settings(
             self._launcher_name, exe, exe_args, run_command, run_args, env_vars, container, **kwargs
         )
+
+    def create_batch_settings(
+        self,
+        nodes: int = 1,
+        time: str = "",
+        queue: str = "",
+        account: str = "",
+        batch_args: Mapping[str, str | None] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Batch settings for the experiment's workload manager (none exist for ``local``)."""
+        if self._launcher_name == "local":
+            raise SmartSimError("Local launcher does not support batch workloads")
+        raise SSUnsupportedError(
+            f"Batch settings for the {self._launcher_name} launcher are not available yet"
+        )
+
+    def preview(
+        self,
+        *entities: Entity,
+        verbosity_level: str = "info",
+        output_format: str = "plain_text",
+        output_filename: str | None = None,
+    ) -> str:
+        """A plain-text description of what ``start`` would launch; written to a file or printed."""
+        if output_format != "plain_text":
+            raise ValueError(f"Only the plain_text preview format exists, not {output_format!r}")
+        text = render_preview(self, list(entities), verbosity_level)
+        if output_filename:
+            with open(output_filename, "w") as handle:
+                handle.write(text)
+        else:
+            print(text)
+        return text
 
     def create_model(
         self,
@@ -190,7 +225,7 @@ class Experiment:
         """Start databases (each ready before anything else starts), then models."""
         databases, models, ensembles = self._check_launchable(entities)
         if summary:
-            logger.info("Launching %s", ", ".join(entity.name for entity in entities))
+            logger.info("\n%s", render_preview(self, list(entities), "info"))
         for db in databases:
             self._start_database(db)
         self._load_db_objects([*models, *(member for ensemble in ensembles for member in ensemble.models)])
