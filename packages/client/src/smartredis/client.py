@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import _transport, keys
+from ._tensor_reader import get_tensor_direct
 from ._validation import check_type
 from .address import choose_address, parse_ssdb
 from .admin_commands import AdminCommands
@@ -182,6 +183,8 @@ class Client(SRObject, ModelScriptCommands, AdminCommands):
     def get_tensor(self, name: str) -> np.ndarray:
         """Fetch the tensor stored under ``name`` as a C-contiguous array."""
         _check_type(name, str, "name")
+        if not self._cluster:
+            return get_tensor_direct(self._conn, self._get_key(name))
         reply = _transport.run(self._conn, "AI.TENSORGET", self._get_key(name), "META", "BLOB")
         return _tensor_from_reply(reply)
 
