@@ -114,3 +114,21 @@ def test_a_wrong_address_fails_fast(monkeypatch: pytest.MonkeyPatch) -> None:
         assert time.monotonic() - started < 5
     with pytest.raises(RedisConnectionError, match="because of character"):
         Client(cluster=False, address="127.0.0.1:1;rm")
+
+
+def test_direct_reader_edge_cases(client: Client, ai_server: Any) -> None:
+    from smartredis import RedisInternalError
+
+    raw = ai_server.client()
+    raw.execute_command("AI.TENSORSET", "flag", "BOOL", 2, "VALUES", 1, 0)
+    with pytest.raises(RedisInternalError, match="BOOL"):
+        client.get_tensor("flag")
+    raw.execute_command("AI.TENSORSET", "scalar", "DOUBLE", "VALUES", 2.5)
+    assert client.get_tensor("scalar").shape == ()
+    assert float(client.get_tensor("scalar")) == 2.5
+    with pytest.raises(RedisRuntimeError, match="WRONGTYPE"):
+        raw.set("plain", "x")
+        client.get_tensor("plain")
+    # After each failure the client still works.
+    client.put_tensor("ok", np.arange(3, dtype=np.uint8))
+    assert client.get_tensor("ok").tolist() == [0, 1, 2]

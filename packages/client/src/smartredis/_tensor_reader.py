@@ -107,7 +107,14 @@ def _read_tensor(reader: _Reader) -> np.ndarray:
     )
     if len(dims) != int(match.group("ndims")):
         raise RedisInternalError("The shape in the AI.TENSORGET reply is malformed")
-    array = np.empty(dims, dtype=numpy_dtype_for(match.group("dtype").decode()))
+    try:
+        dtype = numpy_dtype_for(match.group("dtype").decode())
+    except KeyError:
+        raise RedisInternalError(
+            f"The tensor has type {match.group('dtype').decode()}, which numpy arrays "
+            "from this client cannot hold"
+        ) from None
+    array = np.empty(dims, dtype=dtype)
     if array.nbytes != int(match.group("length")):
         raise RedisInternalError(
             f"The tensor blob has {int(match.group('length'))} bytes, its shape and dtype need {array.nbytes}"
