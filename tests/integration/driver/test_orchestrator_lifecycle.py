@@ -18,6 +18,7 @@ from smartsim import Experiment
 from smartsim.adapters import process_registry
 from smartsim.adapters.process_registry import process_start_time
 from smartsim.domain.errors import SmartSimError, SSDBIDConflictError
+from smartsim.status import SmartSimStatus
 
 
 def _has_exited(pid: int) -> bool:
@@ -150,3 +151,16 @@ def test_teardown_leaves_processes_of_a_live_driver_alone(tmp_path: Path) -> Non
         assert not exp.finished(model)
     finally:
         exp.stop(model)
+
+
+def test_a_database_that_crashes_is_reported_failed_and_stop_still_works(tmp_path: Path) -> None:
+    exp = Experiment("crash", exp_path=str(tmp_path))
+    db = exp.create_database(port=0)
+    exp.start(db)
+    pid = int(exp._jobs.jobs_of(db.name)[0].job_id)
+    os.kill(pid, signal.SIGKILL)
+    assert _wait_gone(pid)
+    assert exp.get_status(db) == [SmartSimStatus.STATUS_FAILED]
+    assert not db.is_active()
+    exp.stop(db)  # nothing left to stop: must not raise
+    assert exp.get_status(db) == [SmartSimStatus.STATUS_FAILED]
