@@ -168,6 +168,27 @@ def run_operation(client: Client, op: dict[str, Any]) -> Any:
         return None
     if kind == "key_exists":
         return bool(client.key_exists(op["key"]))
+    if kind in ("copy_tensor", "rename_tensor", "copy_dataset", "rename_dataset", "copy_list", "rename_list"):
+        getattr(client, kind)(op["src"], op["dest"])
+        return None
+    if kind == "delete_list":
+        client.delete_list(op["list"])
+        return None
+    if kind == "get_dataset_list_range":
+        return [
+            describe_dataset(d) for d in client.get_dataset_list_range(op["list"], op["start"], op["end"])
+        ]
+    if kind == "set_data_source":
+        client.set_data_source(op["source"])
+        return None
+    if kind in (
+        "use_tensor_ensemble_prefix",
+        "use_dataset_ensemble_prefix",
+        "use_list_ensemble_prefix",
+        "use_model_ensemble_prefix",
+    ):
+        getattr(client, kind)(op["value"])
+        return None
     raise ValueError(f"unknown operation {kind!r}")
 
 
