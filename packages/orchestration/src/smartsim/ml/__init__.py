@@ -1,0 +1,1 @@
+"""``smartsim.ml``: helpers that prepare ML models for the Orchestrator."""
