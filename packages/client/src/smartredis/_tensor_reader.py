@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import re
 import socket
-from typing import Any
 
 import numpy as np
-import redis
 
+from ._lean import LeanConnection
 from .error import RedisInternalError, RedisRuntimeError
 from .tensor_types import numpy_dtype_for
 
@@ -27,6 +26,12 @@ class _Reader:
         self._sock = sock
         self._buffer = bytearray()
         self._pos = 0
+
+    def seed(self, data: bytes) -> None:
+        """Bytes already read from the socket, to be consumed first."""
+        if not data:
+            raise ConnectionError("Connection closed by server.")
+        self._buffer += data
 
     def match(self, pattern: re.Pattern[bytes]) -> re.Match[bytes] | None:
         """Match ``pattern`` at the first unconsumed byte (without copying the buffer)."""
@@ -50,7 +55,7 @@ class _Reader:
             self._pos = 0
         chunk = self._sock.recv(_CHUNK)
         if not chunk:
-            raise redis.exceptions.ConnectionError("Connection closed by server.")
+            raise ConnectionError("Connection closed by server.")
         self._buffer += chunk
 
     def line(self) -> bytes:
@@ -70,7 +75,7 @@ class _Reader:
         while received < len(target):
             count = self._sock.recv_into(target[received:])
             if count == 0:
-                raise redis.exceptions.ConnectionError("Connection closed by server.")
+                raise ConnectionError("Connection closed by server.")
             received += count
 
     def exact(self, length: int) -> bytes:
@@ -125,17 +130,32 @@ def _read_tensor(reader: _Reader) -> np.ndarray:
     return array
 
 
-def get_tensor_direct(client: redis.Redis, key: str) -> np.ndarray:
+def _read_small_or_any(sock: socket.socket) -> np.ndarray:
+    """A reply that arrived whole in the first read is sliced out of it directly (small tensors:
+    fewer steps); anything else continues through the incremental reader."""
+    first = sock.recv(_CHUNK)
+    match = _HEADER.match(first)
+    if match is not None:
+        start = match.end()
+        length = int(match.group("length"))
+        if len(first) == start + length + 2 and first.endswith(b"\r\n"):
+            dims_text = match.group("dims")
+            dims = [int(dim) for dim in dims_text[1:-2].split(b"\r\n:")] if dims_text else []
+            try:
+                dtype = numpy_dtype_for(match.group("dtype").decode())
+            except KeyError:
+                dtype = None
+            if dtype is not None and len(dims) == int(match.group("ndims")):
+                flat = np.frombuffer(first, dtype=dtype, count=length // dtype.itemsize, offset=start)
+                if flat.nbytes == length:
+                    copy: np.ndarray = flat.reshape(dims).copy()
+                    return copy
+    reader = _Reader(sock)
+    reader.seed(first)
+    return _read_tensor(reader)
+
+
+def get_tensor_direct(connection: LeanConnection, key: str) -> np.ndarray:
     """``AI.TENSORGET key META BLOB`` on a standalone connection, payload received in place."""
-    pool: Any = client.connection_pool
-    connection = pool.get_connection()
-    try:
-        connection.send_command("AI.TENSORGET", key, "META", "BLOB")
-        return _read_tensor(_Reader(connection._sock))
-    except RedisRuntimeError:
-        raise  # a complete error reply: the connection is in a clean state
-    except BaseException:
-        connection.disconnect()
-        raise
-    finally:
-        pool.release(connection)
+    result: np.ndarray = connection.exchange_raw(("AI.TENSORGET", key, "META", "BLOB"), _read_small_or_any)
+    return result

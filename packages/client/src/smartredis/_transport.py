@@ -10,11 +10,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import hiredis
 import redis
 from redis.cluster import RedisCluster
 from redis.connection import Connection, PythonRespSerializer, UnixDomainSocketConnection
 
-from .address import Address, TcpAddress, UnixAddress
+from ._lean import LeanConnection
+from .address import Address, UnixAddress
 from .error import RedisConnectionError, RedisRuntimeError
 
 # Arguments larger than this travel as their own socket write instead of being joined.
@@ -42,7 +44,7 @@ class ZeroCopyUnixConnection(_ZeroCopyPackerMixin, UnixDomainSocketConnection):
 
 def connect(
     address: Address, cluster: bool, connect_timeout_s: float, retry_interval_s: float
-) -> redis.Redis | RedisCluster:
+) -> DatabaseConnection:
     """Open the connection and prove it with PING (standalone) or the slot map (cluster).
 
     Retries until ``connect_timeout_s`` has passed, so a client may start a moment before its
@@ -53,7 +55,7 @@ def connect(
     while True:
         try:
             return _open(address, cluster, connect_timeout_s)
-        except (redis.exceptions.RedisError, OSError) as err:
+        except (redis.exceptions.RedisError, OSError, RedisConnectionError) as err:
             last_error = err
         if time.monotonic() + retry_interval_s > deadline:
             break
@@ -63,7 +65,10 @@ def connect(
     )
 
 
-def _open(address: Address, cluster: bool, timeout_s: float) -> redis.Redis | RedisCluster:
+DatabaseConnection = LeanConnection | RedisCluster
+
+
+def _open(address: Address, cluster: bool, timeout_s: float) -> DatabaseConnection:
     if cluster:
         if isinstance(address, UnixAddress):
             raise RedisConnectionError("Unix Domain Socket is not supported with clustered Redis")
@@ -78,23 +83,13 @@ def _open(address: Address, cluster: bool, timeout_s: float) -> redis.Redis | Re
             if node.redis_connection is not None:
                 node.redis_connection.connection_pool.connection_class = ZeroCopyConnection
         return client
-    if isinstance(address, TcpAddress):
-        pool = redis.ConnectionPool(
-            connection_class=ZeroCopyConnection,
-            host=address.host,
-            port=address.port,
-            socket_connect_timeout=timeout_s,
-            protocol=_RESP2,
-        )
-    else:
-        pool = redis.ConnectionPool(
-            connection_class=ZeroCopyUnixConnection,
-            path=address.path,
-            socket_connect_timeout=timeout_s,
-            protocol=_RESP2,
-        )
-    standalone = redis.Redis(connection_pool=pool)
-    standalone.ping()
+    standalone = LeanConnection(address, timeout_s)
+    try:
+        if standalone.execute("PING") != b"PONG":
+            raise RedisConnectionError(f"{address} did not answer PING with PONG")
+    except BaseException:
+        standalone.close()
+        raise
     return standalone
 
 
@@ -104,15 +99,17 @@ def server_error_text(err: redis.exceptions.ResponseError) -> str:
     return f"{code} {err}" if code else str(err)
 
 
-def run(connection: redis.Redis | RedisCluster, *args: Any) -> Any:
+def run(connection: DatabaseConnection, *args: Any) -> Any:
     """Execute one command; a server error reply becomes ``RedisRuntimeError``."""
+    if isinstance(connection, LeanConnection):
+        return connection.execute(*args)
     try:
         return connection.execute_command(*args)  # type: ignore[no-untyped-call]
     except redis.exceptions.ResponseError as err:
         raise RedisRuntimeError(f"Redis error when executing command: {server_error_text(err)}") from None
 
 
-def run_pipeline(connection: redis.Redis | RedisCluster, commands: list[tuple[Any, ...]]) -> list[Any]:
+def run_pipeline(connection: DatabaseConnection, commands: list[tuple[Any, ...]]) -> list[Any]:
     """Send ``commands`` back to back in one round trip (no MULTI) and return every reply.
 
     Like SmartRedis, a failing command does not stop the later ones; the first error reply is
@@ -120,7 +117,13 @@ def run_pipeline(connection: redis.Redis | RedisCluster, commands: list[tuple[An
     """
     if not commands:
         return []
-    pipe = connection.pipeline(transaction=False)
+    if isinstance(connection, LeanConnection):
+        lean_replies = connection.pipeline(commands)
+        for lean_reply in lean_replies:
+            if isinstance(lean_reply, hiredis.ReplyError):
+                raise RedisRuntimeError(f"Redis error when executing the pipeline: {lean_reply}")
+        return lean_replies
+    pipe = connection.pipeline(transaction=False)  # type: ignore[no-untyped-call]
     for command in commands:
         pipe.execute_command(*command)
     replies: list[Any] = pipe.execute(raise_on_error=False)

@@ -265,8 +265,7 @@ class Client(SRObject, ModelScriptCommands, AdminCommands):
         _transport.run_pipeline(self._conn, _dataset_write_commands(base, dataset))
 
     def _read_meta(self, base: str) -> dict[bytes, bytes]:
-        reply: dict[bytes, bytes] = _transport.run(self._conn, "HGETALL", keys.dataset_meta_key(base))
-        return reply
+        return _as_field_dict(_transport.run(self._conn, "HGETALL", keys.dataset_meta_key(base)))
 
     def _datasets_from_meta(
         self, bases: list[str], metas: list[dict[bytes, bytes]], names: list[str]
@@ -420,7 +419,12 @@ class Client(SRObject, ModelScriptCommands, AdminCommands):
         ]
         if not entries:
             return []
-        metas = _transport.run_pipeline(self._conn, [("HGETALL", keys.dataset_meta_key(e)) for e in entries])
+        metas = [
+            _as_field_dict(reply)
+            for reply in _transport.run_pipeline(
+                self._conn, [("HGETALL", keys.dataset_meta_key(e)) for e in entries]
+            )
+        ]
         names = [keys.dataset_name_from_list_entry(entry) for entry in entries]
         return self._datasets_from_meta(entries, metas, names)
 
@@ -447,3 +451,10 @@ def _dataset_write_commands(base: str, dataset: Dataset) -> list[tuple[Any, ...]
         commands.append(_tensorset_command(keys.dataset_tensor_key(base, tensor_name), array))
     commands.append(("HSET", meta_key, keys.DATASET_ACK_FIELD, "1"))
     return commands
+
+
+def _as_field_dict(reply: Any) -> dict[bytes, bytes]:
+    """HGETALL as a dict, whether the connection parsed it (redis-py) or not (a flat list)."""
+    if isinstance(reply, dict):
+        return reply
+    return {reply[index]: reply[index + 1] for index in range(0, len(reply) - 1, 2)}
