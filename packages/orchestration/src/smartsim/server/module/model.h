@@ -11,14 +11,14 @@
 
 #include <stddef.h>
 
+#include "config.h"
 #include "rmapi.h"
+#include "stats.h"
 
-typedef enum {
-    AI_BACKEND_TF = 0, /* numeric codes are the RDB codes of RedisAI (reference 11.1) */
-    AI_BACKEND_TFLITE = 1,
-    AI_BACKEND_TORCH = 2,
-    AI_BACKEND_ONNX = 3,
-} AIBackend;
+/* The backend codes are the RDB codes of RedisAI (reference 11.1): AI_BACKEND_TF = 0,
+ * AI_BACKEND_TFLITE = 1, AI_BACKEND_TORCH = 2, AI_BACKEND_ONNX = 3. The enumeration itself lives in
+ * config.h (LOADBACKEND and the load-time arguments name the same backends). */
+typedef ai_backend AIBackend;
 
 typedef struct AIModel AIModel;
 
@@ -55,5 +55,30 @@ void ai_model_release(AIModel *model);
  * "ERR model key is empty" or WRONGTYPE to ctx and returns REDISMODULE_ERR.
  */
 int ai_model_from_key(RedisModuleCtx *ctx, RedisModuleString *keyname, AIModel **out);
+
+/* ===== Construction (storage side: cmd_model.c, type_model.c; main thread) =====
+ * A model is built with ai_model_new, filled with the add/set calls below and then published with
+ * ai_model_publish; it is immutable from then on. */
+
+/* A new model holding one reference, with no inputs, outputs or payload. Strings are copied. */
+AIModel *ai_model_new(AIBackend backend, const char *device, size_t devlen, const char *tag, size_t taglen,
+                      long long batchsize, long long minbatchsize, long long minbatchtimeout);
+void ai_model_add_input(AIModel *model, const char *name, size_t len);
+void ai_model_add_output(AIModel *model, const char *name, size_t len);
+/* Payload from BLOB arguments: a single chunk is retained (no copy), several are concatenated once.
+ * The strings stay owned by the caller; the model takes its own reference. */
+void ai_model_set_blob_chunks(AIModel *model, RedisModuleString **chunks, size_t nchunks);
+/* Payload from an RDB load: takes ownership of buf (RedisModule_Alloc'd, may be NULL when len is 0). */
+void ai_model_set_blob_buffer(AIModel *model, char *buf, size_t len);
+/* Give the model its version and a fresh AI.INFO entry under key (no entry when key is NULL). */
+void ai_model_publish(AIModel *model, const char *key, size_t keylen);
+size_t ai_model_tag_len(const AIModel *model);
+/* The next number of the process-wide counter behind ai_model_version and ai_script_version
+ * (one counter for both kinds, so a number never names two values). Any thread. */
+unsigned long long ai_next_version(void);
+/* The model's AI.INFO entry (for ai_stats_entry_record), or NULL when it has none. */
+AIStatsEntry *ai_model_stats(const AIModel *model);
+/* Bytes held by the model (MEMORY USAGE). */
+size_t ai_model_mem_usage(const AIModel *model);
 
 #endif

@@ -65,6 +65,38 @@ typedef struct RedisModuleDigest RedisModuleDigest;
 
 typedef int (*RedisModuleCmdFunc)(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 
+/* ===== Blocking, timers and server events (execution queue) ===== */
+
+typedef struct RedisModuleBlockedClient RedisModuleBlockedClient;
+typedef uint64_t RedisModuleTimerID;
+typedef void (*RedisModuleTimerProc)(RedisModuleCtx *ctx, void *data);
+typedef void (*RedisModuleDisconnectFunc)(RedisModuleCtx *ctx, RedisModuleBlockedClient *bc);
+
+/* RedisModule_GetContextFlags bits. */
+#define REDISMODULE_CTX_FLAGS_LUA (1 << 0)
+#define REDISMODULE_CTX_FLAGS_MULTI (1 << 1)
+#define REDISMODULE_CTX_FLAGS_DENY_BLOCKING (1 << 21)
+
+/* Server events (RedisModule_SubscribeToServerEvent): event id and data version. */
+typedef struct RedisModuleEvent {
+    uint64_t id;
+    uint64_t dataver;
+} RedisModuleEvent;
+typedef void (*RedisModuleEventCallback)(RedisModuleCtx *ctx, RedisModuleEvent eid, uint64_t subevent, void *data);
+#define REDISMODULE_EVENT_CLIENT_CHANGE 4
+#define REDISMODULE_SUBEVENT_CLIENT_CHANGE_CONNECTED 0
+#define REDISMODULE_SUBEVENT_CLIENT_CHANGE_DISCONNECTED 1
+
+/* Data of a client-change event (version 1). */
+typedef struct RedisModuleClientInfo {
+    uint64_t version;
+    uint64_t flags;
+    uint64_t id;
+    char addr[46];
+    uint16_t port;
+    uint16_t db;
+} RedisModuleClientInfo;
+
 /* ===== Data type callbacks (type methods, version 1 layout) ===== */
 
 typedef void *(*RedisModuleTypeLoadFunc)(RedisModuleIO *rdb, int encver);
@@ -131,23 +163,48 @@ typedef struct RedisModuleTypeMethods {
     X(RedisModuleType *, ModuleTypeGetType, (RedisModuleKey * key), 1)                                             \
     X(void *, ModuleTypeGetValue, (RedisModuleKey * key), 1)                                                       \
     X(int, ModuleTypeSetValue, (RedisModuleKey * key, RedisModuleType * mt, void *value), 1)                       \
+    X(int, DeleteKey, (RedisModuleKey * key), 1)                                                                   \
     /* Strings */                                                                                                  \
     X(const char *, StringPtrLen, (const RedisModuleString *str, size_t *len), 1)                                  \
     X(int, StringToLongLong, (const RedisModuleString *str, long long *ll), 1)                                     \
     X(int, StringToDouble, (const RedisModuleString *str, double *d), 1)                                           \
     X(RedisModuleString *, CreateStringFromLongLong, (RedisModuleCtx * ctx, long long ll), 1)                      \
+    X(RedisModuleString *, CreateString, (RedisModuleCtx * ctx, const char *ptr, size_t len), 1)                   \
     X(void, FreeString, (RedisModuleCtx * ctx, RedisModuleString * str), 1)                                        \
     X(void, RetainString, (RedisModuleCtx * ctx, RedisModuleString * str), 1)                                      \
     X(void, TrimStringAllocation, (RedisModuleString * str), 0)                                                    \
     /* RDB / AOF */                                                                                                \
     X(int, IsIOError, (RedisModuleIO * io), 1)                                                                     \
+    X(const RedisModuleString *, GetKeyNameFromIO, (RedisModuleIO * io), 0)                                        \
     X(void, SaveUnsigned, (RedisModuleIO * io, uint64_t value), 1)                                                 \
     X(uint64_t, LoadUnsigned, (RedisModuleIO * io), 1)                                                             \
     X(void, SaveSigned, (RedisModuleIO * io, int64_t value), 1)                                                    \
     X(int64_t, LoadSigned, (RedisModuleIO * io), 1)                                                                \
     X(void, SaveStringBuffer, (RedisModuleIO * io, const char *str, size_t len), 1)                                \
     X(char *, LoadStringBuffer, (RedisModuleIO * io, size_t *lenptr), 1)                                           \
-    X(void, EmitAOF, (RedisModuleIO * io, const char *cmdname, const char *fmt, ...), 1)
+    X(void, EmitAOF, (RedisModuleIO * io, const char *cmdname, const char *fmt, ...), 1)                           \
+    /* Execution: blocked clients, timers, events, key positions, replication */                                   \
+    X(int, GetContextFlags, (RedisModuleCtx * ctx), 1)                                                             \
+    X(unsigned long long, GetClientId, (RedisModuleCtx * ctx), 1)                                                  \
+    X(int, IsKeysPositionRequest, (RedisModuleCtx * ctx), 1)                                                       \
+    X(void, KeyAtPos, (RedisModuleCtx * ctx, int pos), 1)                                                          \
+    X(int, Replicate, (RedisModuleCtx * ctx, const char *cmdname, const char *fmt, ...), 1)                        \
+    X(long long, Milliseconds, (void), 1)                                                                          \
+    X(RedisModuleBlockedClient *, BlockClient,                                                                     \
+      (RedisModuleCtx * ctx, RedisModuleCmdFunc reply_callback, RedisModuleCmdFunc timeout_callback,               \
+       void (*free_privdata)(RedisModuleCtx *, void *), long long timeout_ms),                                     \
+      1)                                                                                                           \
+    X(int, UnblockClient, (RedisModuleBlockedClient * bc, void *privdata), 1)                                      \
+    X(void *, GetBlockedClientPrivateData, (RedisModuleCtx * ctx), 1)                                              \
+    X(RedisModuleBlockedClient *, GetBlockedClientHandle, (RedisModuleCtx * ctx), 1)                               \
+    X(void, SetDisconnectCallback, (RedisModuleBlockedClient * bc, RedisModuleDisconnectFunc callback), 1)         \
+    X(int, BlockedClientMeasureTimeStart, (RedisModuleBlockedClient * bc), 0)                                      \
+    X(int, BlockedClientMeasureTimeEnd, (RedisModuleBlockedClient * bc), 0)                                        \
+    X(RedisModuleTimerID, CreateTimer,                                                                             \
+      (RedisModuleCtx * ctx, long long period, RedisModuleTimerProc callback, void *data), 1)                      \
+    X(int, StopTimer, (RedisModuleCtx * ctx, RedisModuleTimerID id, void **data), 1)                               \
+    X(int, SubscribeToServerEvent, (RedisModuleCtx * ctx, RedisModuleEvent event, RedisModuleEventCallback callback), \
+      1)
 
 /* One hidden function pointer per API entry, defined in rmapi.c. */
 #define RMAPI_DECLARE_(ret, name, params, required)                                                                \

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "rmapi.h"
+#include "stats.h"
 
 typedef struct AIScript AIScript;
 
@@ -28,5 +29,19 @@ void ai_script_release(AIScript *script);
 
 /* As ai_model_from_key, with "ERR script key is empty". */
 int ai_script_from_key(RedisModuleCtx *ctx, RedisModuleString *keyname, AIScript **out);
+
+/* ===== Construction (storage side: cmd_script.c, type_script.c; main thread) ===== */
+
+/* A new script holding one reference, no entry points. Strings are copied (the source gets a
+ * trailing NUL that is not counted in its length). */
+AIScript *ai_script_new(const char *device, size_t devlen, const char *tag, size_t taglen, const char *source,
+                        size_t srclen);
+void ai_script_add_entry_point(AIScript *script, const char *name, size_t len);
+/* Give the script its version and a fresh AI.INFO entry under key (no entry when key is NULL). */
+void ai_script_publish(AIScript *script, const char *key, size_t keylen);
+size_t ai_script_tag_len(const AIScript *script);
+size_t ai_script_mem_usage(const AIScript *script);
+/* The script's AI.INFO entry (for ai_stats_entry_record), or NULL when it has none. */
+AIStatsEntry *ai_script_stats(const AIScript *script);
 
 #endif
