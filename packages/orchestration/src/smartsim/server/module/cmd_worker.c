@@ -233,8 +233,8 @@ static void ai_record(const ai_job *job) {
     long long samples = 0;
     if (job->kind == AI_JOB_MODEL && job->error == NULL && job->nresults > 0 && job->results[0]->ndims > 0)
         samples = job->results[0]->dims[0];
-    ai_stats_record(job->key, job->keylen, job->kind == AI_JOB_MODEL ? AI_STATS_MODEL : AI_STATS_SCRIPT,
-                    job->error ? 0 : job->duration_us, samples, job->error != NULL);
+    /* Count for the value that actually ran, even if the key has been stored again since. */
+    ai_stats_entry_record(ai_job_stats(job), job->error ? 0 : job->duration_us, samples, job->error != NULL);
 }
 
 /*

@@ -32,6 +32,11 @@ static void ai_job_free_tensors(ai_tensor **v, size_t n) {
     RedisModule_Free(v);
 }
 
+AIStatsEntry *ai_job_stats(const ai_job *job) {
+    if (job->kind == AI_JOB_MODEL) return job->model != NULL ? ai_model_stats(job->model) : NULL;
+    return job->script != NULL ? ai_script_stats(job->script) : NULL;
+}
+
 void ai_job_free(ai_job *job) {
     if (job == NULL) return;
     if (job->model != NULL) ai_model_release(job->model);

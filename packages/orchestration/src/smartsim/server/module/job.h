@@ -16,6 +16,7 @@
 #include "model.h"
 #include "rmapi.h"
 #include "script.h"
+#include "stats.h"
 #include "tensor.h"
 
 typedef enum { AI_JOB_MODEL = 0, AI_JOB_SCRIPT = 1 } ai_job_kind;
@@ -82,6 +83,9 @@ ai_job *ai_job_new(ai_job_kind kind);
 
 /* Free a job and every reference it holds. NULL is a no-op. */
 void ai_job_free(ai_job *job);
+
+/* The AI.INFO entry of the model or script this job runs (NULL when it has none). */
+AIStatsEntry *ai_job_stats(const ai_job *job);
 
 /* Record an error (copied; '\r' and '\n' become spaces). Keeps the first one. */
 void ai_job_set_error(ai_job *job, const char *msg, size_t len);

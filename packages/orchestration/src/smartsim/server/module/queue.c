@@ -244,8 +244,7 @@ static void ai_on_client_change(RedisModuleCtx *ctx, RedisModuleEvent eid, uint6
                 ai_job_free(job);
             } else if (job->attempts >= 1) {
                 ai_job_set_error(job, AI_ERR_WORKER_LOST, strlen(AI_ERR_WORKER_LOST));
-                ai_stats_record(job->key, job->keylen, job->kind == AI_JOB_MODEL ? AI_STATS_MODEL : AI_STATS_SCRIPT,
-                                0, 0, 1);
+                ai_stats_entry_record(ai_job_stats(job), 0, 0, 1);
                 ai_queue_finish(ctx, job);
             } else {
                 job->attempts++;

@@ -44,8 +44,8 @@
 #define REDISMODULE_OPTIONS_HANDLE_IO_ERRORS (1 << 0)
 
 /* Layout version of RedisModuleTypeMethods that we fill in (fields up to
- * aux_save_triggers). Servers accept older versions. */
-#define REDISMODULE_TYPE_METHOD_VERSION 1
+ * defrag; Redis >= 6.2 and Valkey read it). Servers accept older versions. */
+#define REDISMODULE_TYPE_METHOD_VERSION 3
 
 #define REDISMODULE_ERRORMSG_WRONGTYPE "WRONGTYPE Operation against a key holding the wrong kind of value"
 
@@ -97,7 +97,7 @@ typedef struct RedisModuleClientInfo {
     uint16_t db;
 } RedisModuleClientInfo;
 
-/* ===== Data type callbacks (type methods, version 1 layout) ===== */
+/* ===== Data type callbacks (type methods, version 3 layout) ===== */
 
 typedef void *(*RedisModuleTypeLoadFunc)(RedisModuleIO *rdb, int encver);
 typedef void (*RedisModuleTypeSaveFunc)(RedisModuleIO *rdb, void *value);
@@ -107,6 +107,10 @@ typedef void (*RedisModuleTypeRewriteFunc)(RedisModuleIO *aof, RedisModuleString
 typedef size_t (*RedisModuleTypeMemUsageFunc)(const void *value);
 typedef void (*RedisModuleTypeDigestFunc)(RedisModuleDigest *digest, void *value);
 typedef void (*RedisModuleTypeFreeFunc)(void *value);
+typedef size_t (*RedisModuleTypeFreeEffortFunc)(RedisModuleString *key, const void *value);
+typedef void (*RedisModuleTypeUnlinkFunc)(RedisModuleString *key, const void *value);
+typedef void *(*RedisModuleTypeCopyFunc)(RedisModuleString *fromkey, RedisModuleString *tokey, const void *value);
+typedef int (*RedisModuleTypeDefragFunc)(void *ctx, RedisModuleString *key, void **value);
 
 typedef struct RedisModuleTypeMethods {
     uint64_t version;
@@ -119,6 +123,11 @@ typedef struct RedisModuleTypeMethods {
     RedisModuleTypeAuxLoadFunc aux_load;
     RedisModuleTypeAuxSaveFunc aux_save;
     int aux_save_triggers;
+    /* version 3 */
+    RedisModuleTypeFreeEffortFunc free_effort;
+    RedisModuleTypeUnlinkFunc unlink;
+    RedisModuleTypeCopyFunc copy;
+    RedisModuleTypeDefragFunc defrag;
 } RedisModuleTypeMethods;
 
 /* ===== The API list: X(ret, Name, (params), required) ===== */

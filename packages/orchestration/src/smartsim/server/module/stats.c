@@ -140,16 +140,6 @@ static void ai_stats_add(AIStatsEntry *e, long long duration_us, long long sampl
     if (e->kind == AI_STATS_MODEL && samples > 0) e->samples += samples;
 }
 
-void ai_stats_record(const char *key, size_t keylen, AIStatsKind kind, long long duration_us, long long samples,
-                     int failed) {
-    AIStatsEntry *e;
-
-    pthread_mutex_lock(&ai_stats_lock);
-    e = ai_stats_find(key, keylen);
-    if (e != NULL && e->kind == kind) ai_stats_add(e, duration_us, samples, failed);
-    pthread_mutex_unlock(&ai_stats_lock);
-}
-
 void ai_stats_entry_record(AIStatsEntry *entry, long long duration_us, long long samples, int failed) {
     if (entry == NULL) return;
     pthread_mutex_lock(&ai_stats_lock);

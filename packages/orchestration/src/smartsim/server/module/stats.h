@@ -2,7 +2,7 @@
  * stats.h -- per-key run statistics of models and scripts (AI.INFO, AI._MODELSCAN/_SCRIPTSCAN).
  *
  * One entry per model/script key on this shard, created (reset) by every store and RDB load,
- * dropped when that model/script value is freed. ai_stats_record and the commands run on the main
+ * dropped when that model/script value is freed. ai_stats_entry_record and the commands run on the main
  * thread; ai_stats_unregister may run on any thread (a value can be freed in the background), so
  * the registry is guarded by a mutex.
  */
@@ -14,12 +14,6 @@
 #include "rmapi.h"
 
 typedef enum { AI_STATS_MODEL = 0, AI_STATS_SCRIPT = 1 } AIStatsKind;
-
-/* Record one finished execution of the model/script stored under key (if it still has an entry):
- * duration in microseconds, samples = dim 0 of the first output for models (ignored for scripts),
- * failed != 0 for an error. Called by the execution code when a worker reports a job done. */
-void ai_stats_record(const char *key, size_t keylen, AIStatsKind kind, long long duration_us,
-                     long long samples, int failed);
 
 /* One statistics entry, owned by the model/script value it was registered for. */
 typedef struct AIStatsEntry AIStatsEntry;
@@ -36,9 +30,11 @@ AIStatsEntry *ai_stats_register(const char *key, size_t keylen, AIStatsKind kind
  * Called when the owning value is freed (any thread). NULL is a no-op. */
 void ai_stats_unregister(AIStatsEntry *entry);
 
-/* As ai_stats_record, for the entry of one value (ai_model_stats / ai_script_stats): a job that
- * ran an overwritten model counts for that model, not for its successor under the same key. The
- * caller holds a reference to the value, which keeps the entry alive. Main thread. */
+/* Record one finished execution for the entry of one value (ai_model_stats / ai_script_stats):
+ * duration in microseconds, samples = dim 0 of the first output for models, failed != 0 for an
+ * error. A job that ran an overwritten model counts for that model, not for its successor under
+ * the same key. The caller holds a reference to the value, which keeps the entry alive. Main
+ * thread. */
 void ai_stats_entry_record(AIStatsEntry *entry, long long duration_us, long long samples, int failed);
 
 /* AI.INFO: reply the 18-element array of key; returns 0, or -1 (no reply sent) if there is no

@@ -253,6 +253,33 @@ static size_t ai_model_mem_usage_cb(const void *value) { return ai_model_mem_usa
  */
 static void ai_model_free_value(void *value) { ai_model_release(value); }
 
+/*
+ * Copy callback (COPY src dst). Main thread. The copy is a new model with the same properties and
+ * payload, its own version and its own AI.INFO entry under the destination key, as if it had been
+ * stored there. Returns the new value, owned by the server.
+ */
+static void *ai_model_copy_value(RedisModuleString *fromkey, RedisModuleString *tokey, const void *value) {
+    const AIModel *source = value;
+    size_t devlen = strlen(ai_model_device(source)), bloblen, keylen;
+    const char *blob = ai_model_blob(source, &bloblen);
+    AIModel *copy = ai_model_new(ai_model_backend(source), ai_model_device(source), devlen, ai_model_tag(source),
+                                 ai_model_tag_len(source), ai_model_batchsize(source), ai_model_minbatchsize(source),
+                                 ai_model_minbatchtimeout(source));
+    for (size_t i = 0; i < ai_model_ninputs(source); i++)
+        ai_model_add_input(copy, ai_model_input(source, i), strlen(ai_model_input(source, i)));
+    for (size_t i = 0; i < ai_model_noutputs(source); i++)
+        ai_model_add_output(copy, ai_model_output(source, i), strlen(ai_model_output(source, i)));
+    char *buffer = NULL;
+    if (bloblen > 0) {
+        buffer = RedisModule_Alloc(bloblen);
+        memcpy(buffer, blob, bloblen);
+    }
+    ai_model_set_blob_buffer(copy, buffer, bloblen);
+    const char *key = RedisModule_StringPtrLen(tokey, &keylen);
+    ai_model_publish(copy, key, keylen);
+    return copy;
+}
+
 /* ===== Registration ===== */
 
 int ai_model_type_register(RedisModuleCtx *ctx) {
@@ -263,6 +290,7 @@ int ai_model_type_register(RedisModuleCtx *ctx) {
         .aof_rewrite = ai_model_aof_rewrite,
         .mem_usage = ai_model_mem_usage_cb,
         .free = ai_model_free_value,
+        .copy = ai_model_copy_value,
     };
 
     ai_model_type = RedisModule_CreateDataType(ctx, AI_MODEL_TYPE_NAME, AI_MODEL_ENCVER, &tm);

@@ -146,6 +146,24 @@ static size_t ai_script_mem_usage_cb(const void *value) { return ai_script_mem_u
  */
 static void ai_script_free_value(void *value) { ai_script_release(value); }
 
+/*
+ * Copy callback (COPY src dst). Main thread. A new script with the same device, tag, source and
+ * entry points, its own version and AI.INFO entry under the destination key. Owned by the server.
+ */
+static void *ai_script_copy_value(RedisModuleString *fromkey, RedisModuleString *tokey, const void *value) {
+    const AIScript *source = value;
+    size_t srclen, keylen;
+    const char *text = ai_script_source(source, &srclen);
+    const char *device = ai_script_device(source);
+    AIScript *copy = ai_script_new(device, strlen(device), ai_script_tag(source), ai_script_tag_len(source), text,
+                                   srclen);
+    for (size_t i = 0; i < ai_script_nentry_points(source); i++)
+        ai_script_add_entry_point(copy, ai_script_entry_point(source, i), strlen(ai_script_entry_point(source, i)));
+    const char *key = RedisModule_StringPtrLen(tokey, &keylen);
+    ai_script_publish(copy, key, keylen);
+    return copy;
+}
+
 /* ===== Registration ===== */
 
 int ai_script_type_register(RedisModuleCtx *ctx) {
@@ -156,6 +174,7 @@ int ai_script_type_register(RedisModuleCtx *ctx) {
         .aof_rewrite = ai_script_aof_rewrite,
         .mem_usage = ai_script_mem_usage_cb,
         .free = ai_script_free_value,
+        .copy = ai_script_copy_value,
     };
 
     ai_script_type = RedisModule_CreateDataType(ctx, AI_SCRIPT_TYPE_NAME, AI_SCRIPT_ENCVER, &tm);

@@ -173,6 +173,14 @@ static size_t ai_tensor_mem_usage_cb(const void *value) { return ai_tensor_mem_u
  */
 static void ai_tensor_free_value(void *value) { ai_tensor_release(value); }
 
+/*
+ * Copy callback (COPY src dst). Main thread. Tensors are immutable, so the copy is the same
+ * value with one more reference: no payload bytes move.
+ */
+static void *ai_tensor_copy_value(RedisModuleString *fromkey, RedisModuleString *tokey, const void *value) {
+    return ai_tensor_retain((ai_tensor *)value);
+}
+
 /* ===== Registration ===== */
 
 int ai_tensor_type_register(RedisModuleCtx *ctx) {
@@ -183,6 +191,7 @@ int ai_tensor_type_register(RedisModuleCtx *ctx) {
         .aof_rewrite = ai_tensor_aof_rewrite,
         .mem_usage = ai_tensor_mem_usage_cb,
         .free = ai_tensor_free_value,
+        .copy = ai_tensor_copy_value,
     };
 
     ai_tensor_type = RedisModule_CreateDataType(ctx, AI_TENSOR_TYPE_NAME, AI_TENSOR_ENCVER, &tm);
