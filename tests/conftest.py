@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 import subprocess
+import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -37,6 +41,43 @@ os.environ["SMARTSIM_STATE_DIR"] = tempfile.mkdtemp(prefix="smartsim-test-state-
 
 READY_TIMEOUT_S = 20.0
 
+# SMARTSIM_TEST_VALGRIND=1: every test server runs under valgrind memcheck and a test fails at
+# teardown when the logs show a memory error (rules and flags: tests/valgrind/memcheck.py).
+# `pytest -m valgrind` selects the subset that CI runs this way.
+VALGRIND = os.environ.get("SMARTSIM_TEST_VALGRIND") == "1"
+# Under valgrind each test costs ~2 s more (the server's start), so of test_tensor_commands.py only
+# the first case of each parametrized test runs there: the others take the same C paths with other
+# dtypes, and the fuzz tests (marked themselves) cover those paths broadly. None: every case.
+VALGRIND_SUBSET: dict[str, int | None] = {
+    "integration/module/test_tensor_commands.py": 1,
+    "integration/module/test_tensor_persistence.py": None,
+    "integration/module/test_config_command.py": None,
+}
+_memcheck_spec = importlib.util.spec_from_file_location(
+    "smartsim_tests_memcheck", Path(__file__).parent / "valgrind" / "memcheck.py"
+)
+assert _memcheck_spec is not None and _memcheck_spec.loader is not None
+memcheck = importlib.util.module_from_spec(_memcheck_spec)
+sys.modules[_memcheck_spec.name] = memcheck  # dataclasses look their module up there
+_memcheck_spec.loader.exec_module(memcheck)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if VALGRIND and shutil.which("valgrind") is None:
+        raise pytest.UsageError("SMARTSIM_TEST_VALGRIND=1 needs valgrind (apt-get install valgrind)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    cases: Counter[tuple[str, str]] = Counter()
+    for item in items:
+        path = item.path.as_posix()
+        for suffix, limit in VALGRIND_SUBSET.items():
+            if path.endswith(suffix):
+                case = (path, getattr(item, "originalname", item.name))
+                cases[case] += 1
+                if limit is None or cases[case] <= limit:
+                    item.add_marker(pytest.mark.valgrind)
+
 
 class ServerStartError(RuntimeError):
     """The test server exited or never answered; the message carries its log."""
@@ -56,6 +97,8 @@ class RunningServer:
             list(module_args),
             ShardOptions(port=self.port, data_dir=str(workdir)),
         ) + list(extra_args)
+        if VALGRIND:
+            self.argv = memcheck.command_prefix(workdir) + self.argv
         self.log_path = workdir / "server.log"
         self._process: subprocess.Popen[bytes] | None = None
         self._clients: list[redis.Redis] = []
@@ -66,7 +109,8 @@ class RunningServer:
             self._process = subprocess.Popen(
                 self.argv, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT
             )
-        deadline = time.monotonic() + READY_TIMEOUT_S
+        ready_timeout = READY_TIMEOUT_S * (3 if VALGRIND else 1)
+        deadline = time.monotonic() + ready_timeout
         delay = 0.001
         while True:
             if self._process.poll() is not None:
@@ -84,9 +128,7 @@ class RunningServer:
                 probe.close()
             if time.monotonic() > deadline:
                 self.stop()
-                raise ServerStartError(
-                    f"server did not answer within {READY_TIMEOUT_S} s:\n{self.log_text()}"
-                )
+                raise ServerStartError(f"server did not answer within {ready_timeout} s:\n{self.log_text()}")
             time.sleep(delay)
             delay = min(delay * 2, 0.05)
 
@@ -115,7 +157,8 @@ class RunningServer:
             return
         self._process.terminate()
         try:
-            self._process.wait(10)
+            # Under valgrind the exit includes the leak check.
+            self._process.wait(60 if VALGRIND else 10)
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
@@ -143,6 +186,10 @@ def ai_server_factory(tmp_path: Path) -> Iterator[ServerFactory]:
     yield make
     for server in servers:
         server.stop()
+    if VALGRIND:
+        found = [finding for server in servers for finding in memcheck.findings(server.workdir)]
+        if found:
+            pytest.fail(f"valgrind memcheck: {len(found)} finding(s)\n" + "\n\n".join(map(str, found[:5])))
 
 
 @pytest.fixture
