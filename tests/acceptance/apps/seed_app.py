@@ -185,6 +185,7 @@ def script_other_script(client: Client) -> None:
 
 def ml_model_producer(client: Client) -> None:
     import tensorflow as tf
+
     from smartsim.ml.tf import serialize_model
 
     keras = tf.keras
