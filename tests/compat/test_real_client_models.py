@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ import pytest
 
 from compat.keyspace import MODEL_TYPE, SCRIPT_TYPE
 from compat.real_client import RealClient, decode_array, put_tensor_op
+from compat.workers import running_workers
 
 pytestmark = pytest.mark.compat
 
@@ -142,49 +144,51 @@ def test_set_function_stores_the_function_source(real_client: RealClient, needs:
     assert results == [None, FUNCTION_SOURCE]
 
 
-def test_run_script(real_client: RealClient, needs: Any) -> None:
+def test_run_script(real_client: RealClient, needs: Any, ai_server: Any, tmp_path: Path) -> None:
     needs("AI.SCRIPTSET", "AI.SCRIPTRUN")
     pytest.importorskip("torch", reason="the inference workers need torch to run TorchScript")
     a = np.arange(6, dtype=np.float32).reshape(2, 3)
     b = np.full((2, 3), 10, dtype=np.float32)
-    results = real_client.run(
-        [
-            put_tensor_op("a", a),
-            put_tensor_op("b", b),
-            {"op": "set_script", "name": "s", "script": ADD_SCRIPT},
-            {"op": "run_script", "name": "s", "function": "add", "inputs": ["a", "b"], "outputs": ["c"]},
-            {"op": "get_tensor", "name": "c"},
-            {"op": "set_function", "name": "fn", "source": FUNCTION_SOURCE, "function": "scale"},
-            {"op": "run_script", "name": "fn", "function": "scale", "inputs": ["a"], "outputs": ["d"]},
-            {"op": "get_tensor", "name": "d"},
-        ]
-    )
+    with running_workers([f"{ai_server.host}:{ai_server.port}"], tmp_path / "workers"):
+        results = real_client.run(
+            [
+                put_tensor_op("a", a),
+                put_tensor_op("b", b),
+                {"op": "set_script", "name": "s", "script": ADD_SCRIPT},
+                {"op": "run_script", "name": "s", "function": "add", "inputs": ["a", "b"], "outputs": ["c"]},
+                {"op": "get_tensor", "name": "c"},
+                {"op": "set_function", "name": "fn", "source": FUNCTION_SOURCE, "function": "scale"},
+                {"op": "run_script", "name": "fn", "function": "scale", "inputs": ["a"], "outputs": ["d"]},
+                {"op": "get_tensor", "name": "d"},
+            ]
+        )
     assert decode_array(results[4]).tobytes() == (a + b).tobytes()
     assert decode_array(results[7]).tobytes() == (a * 3).tobytes()
 
 
-def test_run_model(real_client: RealClient, needs: Any) -> None:
+def test_run_model(real_client: RealClient, needs: Any, ai_server: Any, tmp_path: Path) -> None:
     needs("AI.MODELSTORE", "AI.MODELEXECUTE")
     torch = pytest.importorskip("torch", reason="building a TorchScript model needs torch")
 
     class Double(torch.nn.Module):  # type: ignore[misc]
-        def forward(self, x: Any) -> Any:
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
             return x * 2
 
     buffer = io.BytesIO()
     torch.jit.save(torch.jit.script(Double()), buffer)
     x = np.arange(8, dtype=np.float32).reshape(2, 4)
-    results = real_client.run(
-        [
-            put_tensor_op("x", x),
-            {
-                "op": "set_model",
-                "name": "double",
-                "model": base64.b64encode(buffer.getvalue()).decode(),
-                "backend": "TORCH",
-            },
-            {"op": "run_model", "name": "double", "inputs": ["x"], "outputs": ["y"]},
-            {"op": "get_tensor", "name": "y"},
-        ]
-    )
+    with running_workers([f"{ai_server.host}:{ai_server.port}"], tmp_path / "workers"):
+        results = real_client.run(
+            [
+                put_tensor_op("x", x),
+                {
+                    "op": "set_model",
+                    "name": "double",
+                    "model": base64.b64encode(buffer.getvalue()).decode(),
+                    "backend": "TORCH",
+                },
+                {"op": "run_model", "name": "double", "inputs": ["x"], "outputs": ["y"]},
+                {"op": "get_tensor", "name": "y"},
+            ]
+        )
     assert decode_array(results[3]).tobytes() == (x * 2).tobytes()

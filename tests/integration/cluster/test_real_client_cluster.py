@@ -7,6 +7,7 @@ no MOVED handling, so every key must land on the shard that owns its slot.
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from compat.keyspace import (
     tensorget_reply,
 )
 from compat.real_client import DatasetSpec, RealClient, decode_array, decode_dataset, put_tensor_op
+from compat.workers import running_workers
 
 pytestmark = pytest.mark.compat
 
@@ -217,7 +219,10 @@ def test_scripts_are_stored_once_per_shard(
 
 
 def test_run_script_in_cluster(
-    real_cluster_client: RealClient, ai_cluster: RunningCluster, request: pytest.FixtureRequest
+    real_cluster_client: RealClient,
+    ai_cluster: RunningCluster,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
 ) -> None:
     """run_script copies inputs to `{S}.x.TMP` on one shard, runs there, copies outputs back."""
     shards = Shards(ai_cluster)
@@ -225,15 +230,22 @@ def test_run_script_in_cluster(
     pytest.importorskip("torch", reason="the inference workers need torch to run TorchScript")
     a = np.arange(6, dtype=np.float32)
     b = np.full(6, 0.5, dtype=np.float32)
-    results = real_cluster_client.run(
-        [
-            put_tensor_op("a", a),
-            put_tensor_op("b", b),
-            {"op": "set_script", "name": "s", "script": "def add(a, b):\n    return a + b\n"},
-            {"op": "run_script", "name": "s", "function": "add", "inputs": ["a", "b"], "outputs": ["sum"]},
-            {"op": "get_tensor", "name": "sum"},
-        ]
-    )
+    with running_workers(ai_cluster.addresses, tmp_path / "workers"):
+        results = real_cluster_client.run(
+            [
+                put_tensor_op("a", a),
+                put_tensor_op("b", b),
+                {"op": "set_script", "name": "s", "script": "def add(a, b):\n    return a + b\n"},
+                {
+                    "op": "run_script",
+                    "name": "s",
+                    "function": "add",
+                    "inputs": ["a", "b"],
+                    "outputs": ["sum"],
+                },
+                {"op": "get_tensor", "name": "sum"},
+            ]
+        )
     assert decode_array(results[4]).tobytes() == (a + b).tobytes()
     assert shards.owner("sum").execute_command("AI.TENSORGET", "sum", "META", "BLOB") == tensorget_reply(
         a + b

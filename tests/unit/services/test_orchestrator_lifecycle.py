@@ -69,6 +69,9 @@ class FakeConnector(DatabaseConnector):
         self.cluster_checks += 1
         return self.cluster_checks > 3
 
+    def registered_workers(self, address: str) -> int:
+        return 0
+
     def shutdown(self, address: str) -> bool:
         self.shutdowns.append(address)
         if self.exits_on_shutdown:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 
 from .adapters.database import colocated as colocated_launch
 from .adapters.database import object_loader
@@ -18,6 +19,7 @@ from .domain.errors import SSConfigError, SSUnsupportedError
 from .domain.orchestrator import Orchestrator
 from .ports.launcher import Launcher, LaunchRequest
 from .services.orchestrator_lifecycle import OrchestratorLifecycle, ShardLaunch
+from .services.worker_pools import WorkerPools
 
 __all__ = ["colocated_launch", "entity_generator", "object_loader"]
 
@@ -101,6 +103,39 @@ def _plan_local_shard(db: Orchestrator, experiment_path: str, index: int) -> Sha
         experiment_path=experiment_path,
     )
     return ShardLaunch(request=request, address=f"127.0.0.1:{port}")
+
+
+def _plan_local_workers(
+    db: Orchestrator, experiment_path: str, index: int, address: str, device: str
+) -> LaunchRequest:
+    """The worker supervisor of one shard and device, run by the driver's own interpreter."""
+    name = f"{db.shard_names[index]}_workers_{device.replace(':', '')}"
+    argv = [
+        sys.executable, "-m", "smartsim.server.worker",
+        "--address", address,
+        "--device", device,
+        "--workers", str(db.workers_per_device),
+        "--log-dir", db.path,
+    ]  # fmt: skip
+    if db.inter_op_threads:
+        argv += ["--inter-op-threads", str(db.inter_op_threads)]
+    if db.intra_op_threads:
+        argv += ["--intra-op-threads", str(db.intra_op_threads)]
+    return LaunchRequest(
+        name=name,
+        argv=argv,
+        cwd=db.path,
+        env=dict(os.environ),
+        out_path=os.path.join(db.path, f"{name}.out"),
+        err_path=os.path.join(db.path, f"{name}.err"),
+        kind="worker",
+        bound_to_driver=True,
+        experiment_path=experiment_path,
+    )
+
+
+def make_worker_pools(launcher: Launcher) -> WorkerPools:
+    return WorkerPools(launcher, RedisConnector(), _plan_local_workers)
 
 
 def make_orchestrator_lifecycle(launcher: Launcher) -> OrchestratorLifecycle:

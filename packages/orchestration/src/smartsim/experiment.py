@@ -50,6 +50,7 @@ class Experiment:
         self._launcher_name = bootstrap.resolve_launcher_name(launcher)
         self._launcher = bootstrap.make_launcher(self._launcher_name)
         self._lifecycle = bootstrap.make_orchestrator_lifecycle(self._launcher)
+        self._workers = bootstrap.make_worker_pools(self._launcher)
         self._jobs = JobTable()
         self._launched: dict[str, Entity] = {}
         self.db_identifiers: set[str] = set()
@@ -306,6 +307,12 @@ class Experiment:
 
     def _start_database(self, db: Orchestrator) -> None:
         jobs = self._lifecycle.start(db, self.exp_path, self._jobs.new_run_id())
+        try:
+            self._workers.start(db, self.exp_path)
+        except BaseException:
+            self._workers.stop(db)
+            self._lifecycle.stop(db, jobs)
+            raise
         self._jobs.add(db.name, jobs)
         self._launched[db.name] = db
         logger.info("Orchestrator %s is ready at %s", db.name, ", ".join(db.get_address()))
@@ -409,6 +416,7 @@ class Experiment:
         for entity in self._by_kind(entities):
             jobs = self._jobs_of(entity)
             if isinstance(entity, Orchestrator):
+                self._workers.stop(entity)
                 self._lifecycle.stop(entity, jobs)
             else:
                 for job in jobs:

@@ -43,6 +43,7 @@ class Orchestrator:
         intra_op_threads: int | None = None,
         db_identifier: str = DEFAULT_DB_IDENTIFIER,
         server_binary: str | None = None,
+        worker_devices: str | list[str] = "CPU",
         **kwargs: Any,
     ) -> None:
         self.name = validate_entity_name(db_identifier, "Orchestrator")
@@ -77,6 +78,11 @@ class Orchestrator:
         self.inter_op_threads = inter_op_threads
         self.intra_op_threads = intra_op_threads
         self.server_binary = server_binary
+        devices = [worker_devices] if isinstance(worker_devices, str) else list(worker_devices)
+        for device in devices:
+            if not isinstance(device, str) or not device.upper().startswith(("CPU", "GPU")):
+                raise ValueError(f"worker_devices must name CPU or GPU devices, got {device!r}")
+        self.worker_devices = [device.upper() for device in devices]
         self.kwargs = kwargs
         self._addresses: list[str] = []
         self._health_check: Callable[[], bool] | None = None
@@ -106,6 +112,11 @@ class Orchestrator:
     @property
     def checkpoint_file(self) -> str:
         return os.path.join(self.path, "smartsim_db.dat")
+
+    @property
+    def workers_per_device(self) -> int:
+        """Inference workers per device and shard: RedisAI's threads per queue (default 1)."""
+        return self.threads_per_queue or 1
 
     def module_arguments(self) -> list[str]:
         """Load-time arguments of the AI module for each shard (KEY VALUE pairs)."""

@@ -23,6 +23,7 @@ from typing import IO, Any
 
 from ..adapters.database.object_loader import from_json, load_into
 from ..adapters.database.redis_connector import RedisConnector
+from ..services.worker_pools import NO_BACKEND_EXIT_CODE
 
 _READY_TIMEOUT_S = 60.0
 _STOP_TIMEOUT_S = 10.0
@@ -79,6 +80,51 @@ def _stop_server(address: str, server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
+def _start_workers(config: dict[str, Any]) -> subprocess.Popen[bytes] | None:
+    """The inference-worker supervisor of the colocated database; None when no ML framework is
+    installed (the database then stores models and scripts but cannot run them)."""
+    argv = [
+        sys.executable,
+        "-m",
+        "smartsim.server.worker",
+        "--address",
+        config["address"],
+        "--device",
+        "CPU",
+        "--workers",
+        str(config.get("workers", 1)),
+        "--log-dir",
+        os.path.dirname(config["log_path"]),
+    ]
+    argv += config.get("worker_args", [])
+    supervisor = subprocess.Popen(argv, stdin=subprocess.DEVNULL)
+    connector = RedisConnector()
+    deadline = time.monotonic() + _READY_TIMEOUT_S
+    delay = 0.005
+    while connector.registered_workers(config["address"]) < int(config.get("workers", 1)):
+        code = supervisor.poll()
+        if code == NO_BACKEND_EXIT_CODE:
+            return None
+        if code is not None:
+            raise RuntimeError(f"the inference workers exited with code {code}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the inference workers did not register within {_READY_TIMEOUT_S:g} s")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+    return supervisor
+
+
+def _stop_workers(supervisor: subprocess.Popen[bytes] | None) -> None:
+    if supervisor is None or supervisor.poll() is not None:
+        return
+    supervisor.terminate()
+    try:
+        supervisor.wait(_STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        supervisor.kill()
+        supervisor.wait()
+
+
 def main(argv: list[str]) -> int:
     if len(argv) < 3 or argv[1] != "--":
         print(__doc__, file=sys.stderr)
@@ -87,13 +133,17 @@ def main(argv: list[str]) -> int:
     app_argv = argv[2:]
     lock = _take_node_lock(config["lock_path"])
     server = _start_server(config) if lock is not None else None
+    workers: subprocess.Popen[bytes] | None = None
     try:
         _wait_ready(config["address"], server, config["log_path"])
+        if server is not None:
+            workers = _start_workers(config)
         models, scripts = from_json(config)
         if server is not None and (models or scripts):
             load_into([config["address"]], models, scripts)
     except Exception as err:
         print(f"smartsim: {err}", file=sys.stderr)
+        _stop_workers(workers)
         if server is not None:
             _stop_server(config["address"], server)
         return 1
@@ -105,6 +155,7 @@ def main(argv: list[str]) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
         signal.signal(signum, forward)
     returncode = app.wait()
+    _stop_workers(workers)
     if server is not None:
         _stop_server(config["address"], server)
     if lock is not None:

@@ -29,6 +29,11 @@ class DatabaseConnector(abc.ABC):
         raise NotImplementedError
 
     @abc.abstractmethod
+    def registered_workers(self, address: str) -> int:
+        """How many inference workers are registered with the shard (0 when it cannot say)."""
+        raise NotImplementedError
+
+    @abc.abstractmethod
     def shutdown(self, address: str) -> bool:
         """Ask the shard to exit without saving; True when the request was taken."""
         raise NotImplementedError

@@ -49,6 +49,19 @@ def wrapper_argv(
         "lock_path": os.path.join(tempfile.gettempdir(), f"smartsim-colocated-{digest}.lock"),
         "pinning": settings.get("custom_pinning", ""),
         "log_path": os.path.join(model_path, f"{model_name}-db.log"),
+        "workers": int(settings.get("rai_args", {}).get("THREADS_PER_QUEUE", 1)),
+        "worker_args": [
+            *(
+                ["--inter-op-threads", v]
+                if (v := settings.get("rai_args", {}).get("INTER_OP_PARALLELISM"))
+                else []
+            ),
+            *(
+                ["--intra-op-threads", v]
+                if (v := settings.get("rai_args", {}).get("INTRA_OP_PARALLELISM"))
+                else []
+            ),
+        ],
         **to_json(models or [], scripts or []),
     }
     config_path = os.path.join(state_dir, f"colocated_{model_name}.json")

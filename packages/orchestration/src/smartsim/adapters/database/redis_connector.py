@@ -97,6 +97,15 @@ class RedisConnector(DatabaseConnector):
             and fields.get("cluster_known_nodes") == str(shard_count)
         )
 
+    def registered_workers(self, address: str) -> int:
+        client = _client(address, 1.0)
+        try:
+            return len(client.execute_command("AI._WORKER.LIST"))  # type: ignore[no-untyped-call]
+        except (redis.exceptions.RedisError, OSError):
+            return 0
+        finally:
+            client.close()
+
     def shutdown(self, address: str) -> bool:
         client = _client(address, 5.0)
         try:

@@ -1,0 +1,7 @@
+"""``python -m smartsim.server.worker``: see ``supervisor.build_parser``."""
+
+import sys
+
+from .supervisor import main
+
+sys.exit(main())

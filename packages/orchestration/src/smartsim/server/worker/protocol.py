@@ -1,0 +1,176 @@
+"""The worker side of the AI module's worker protocol (``docs/worker-protocol.md``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+DTYPES: dict[str, np.dtype[Any]] = {
+    "FLOAT": np.dtype(np.float32),
+    "DOUBLE": np.dtype(np.float64),
+    "INT8": np.dtype(np.int8),
+    "INT16": np.dtype(np.int16),
+    "INT32": np.dtype(np.int32),
+    "INT64": np.dtype(np.int64),
+    "UINT8": np.dtype(np.uint8),
+    "UINT16": np.dtype(np.uint16),
+    "BOOL": np.dtype(np.bool_),
+}
+DTYPE_NAMES: dict[np.dtype[Any], str] = {value: name for name, value in DTYPES.items()}
+
+
+class ProtocolError(RuntimeError):
+    """The module's reply did not have the documented layout."""
+
+
+class WorkerError(RuntimeError):
+    """An error reported to the callers of a run (the message goes out verbatim)."""
+
+
+def _text(value: Any) -> str:
+    # Keys may hold any bytes (SmartRedis pins models to cluster shards with binary "{S}." prefixes):
+    # surrogateescape keeps them lossless and never fails.
+    return value.decode("utf-8", errors="surrogateescape") if isinstance(value, bytes) else str(value)
+
+
+def _fields(reply: Any) -> dict[str, Any]:
+    if not isinstance(reply, list) or len(reply) % 2:
+        raise ProtocolError(f"expected a flat field/value array, got {reply!r:.200}")
+    return {_text(reply[i]): reply[i + 1] for i in range(0, len(reply), 2)}
+
+
+def decode_tensor(item: Any) -> np.ndarray:
+    """``[dtype, [dims], blob]`` to a read-only numpy view of the blob (no copy)."""
+    dtype_name, dims, blob = item
+    name = _text(dtype_name)
+    shape = [int(d) for d in dims]
+    if name == "STRING":
+        raise WorkerError("ERR STRING tensors are not supported by this worker")
+    if name not in DTYPES:
+        raise ProtocolError(f"unknown dtype {name}")
+    return np.frombuffer(blob, dtype=DTYPES[name]).reshape(shape)
+
+
+def encode_tensor(array: np.ndarray) -> list[Any]:
+    """A tensor as the DONE arguments ``<dtype> <ndims> <dims...> <blob>``."""
+    array = np.ascontiguousarray(array)
+    name = DTYPE_NAMES.get(array.dtype)
+    if name is None:
+        raise WorkerError(f"ERR unsupported output tensor type {array.dtype}")
+    return [name, array.ndim, *array.shape, array.tobytes()]
+
+
+def encode_outputs(outputs: list[list[np.ndarray]]) -> list[Any]:
+    """The DONE OK arguments for the outputs of every request (raises WorkerError for a bad dtype)."""
+    payload: list[Any] = []
+    for outs in outputs:
+        payload.append(len(outs))
+        for out in outs:
+            payload.extend(encode_tensor(out))
+    return payload
+
+
+@dataclass(frozen=True)
+class Request:
+    """One caller's job inside a run."""
+
+    job: int
+    keys: list[str]
+    args: list[str]
+    noutputs: int
+    inputs: list[np.ndarray]
+
+
+@dataclass(frozen=True)
+class Run:
+    """What ``AI._WORKER.NEXT`` hands out: one job, or several of one model batched."""
+
+    run: int
+    kind: str
+    key: str
+    version: int
+    backend: str
+    device: str
+    function: str
+    entry_point: bool
+    requests: list[Request] = field(default_factory=list)
+
+    @property
+    def cache_key(self) -> tuple[str, str, int]:
+        return (self.kind, self.key, self.version)
+
+
+def parse_request(reply: Any) -> Request:
+    values = _fields(reply)
+    return Request(
+        job=int(values["job"]),
+        keys=[_text(k) for k in values["keys"]],
+        args=[_text(a) for a in values["args"]],
+        noutputs=int(values["noutputs"]),
+        inputs=[decode_tensor(t) for t in values["inputs"]],
+    )
+
+
+def parse_run(reply: Any) -> Run:
+    """Parse a NEXT reply; a malformed tensor raises ``WorkerError`` with the run id attached."""
+    values = _fields(reply)
+    return Run(
+        run=int(values["run"]),
+        kind=_text(values["kind"]),
+        key=_text(values["key"]),
+        version=int(values["version"]),
+        backend=_text(values["backend"]),
+        device=_text(values["device"]),
+        function=_text(values["function"]),
+        entry_point=int(values["entry_point"]) == 1,
+        requests=[parse_request(r) for r in values["requests"]],
+    )
+
+
+def one_line(message: str) -> str:
+    return " ".join(message.split("\n")).strip() or "ERR worker error"
+
+
+class WorkerConnection:
+    """One RESP2 connection to one shard, registered as a worker (no retries, no pooling)."""
+
+    def __init__(self, address: str, socket_timeout: float | None = None) -> None:
+        retry = Retry(NoBackoff(), 0)
+        if address.startswith("unix://"):
+            self.conn = redis.Redis(
+                unix_socket_path=address[len("unix://") :], protocol=2, retry=retry, socket_timeout=None
+            )
+        else:
+            host, _, port = address.rpartition(":")
+            self.conn = redis.Redis(
+                host=host or "127.0.0.1", port=int(port), protocol=2, retry=retry, socket_timeout=None
+            )
+
+    def command(self, *args: Any) -> Any:
+        return self.conn.execute_command(*args)  # type: ignore[no-untyped-call]
+
+    def hello(self, device: str, backends: list[str]) -> None:
+        self.command("AI._WORKER.HELLO", device, *backends)
+
+    def next_reply(self, timeout_ms: int) -> Any:
+        """The raw NEXT reply (None when nothing came within the timeout)."""
+        return self.command("AI._WORKER.NEXT", timeout_ms)
+
+    def model(self, run_id: int) -> bytes:
+        blob = self.command("AI._WORKER.MODEL", run_id)
+        return bytes(blob)
+
+    def done_ok(self, run_id: int, duration_us: int, payload: list[Any]) -> int:
+        """Report success; ``payload`` comes from ``encode_outputs``."""
+        return int(self.command("AI._WORKER.DONE", run_id, "OK", max(0, duration_us), *payload))
+
+    def done_err(self, run_id: int, duration_us: int, message: str) -> int:
+        return int(self.command("AI._WORKER.DONE", run_id, "ERR", max(0, duration_us), one_line(message)))
+
+    def close(self) -> None:
+        self.conn.close()

@@ -1,0 +1,173 @@
+"""One worker process: registers with the module and serves runs until stopped."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+import numpy as np
+import redis
+
+from .cache import LRUCache
+from .protocol import ProtocolError, Run, WorkerConnection, WorkerError, encode_outputs, parse_run
+
+log = logging.getLogger("smartsim.server.worker")
+
+NEXT_TIMEOUT_MS = 1000
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    address: str
+    device: str
+    backends: list[str]
+    intra_op_threads: int = 0
+    inter_op_threads: int = 0
+    cache_size: int = 64
+
+
+class Worker:
+    def __init__(self, config: WorkerConfig) -> None:
+        self.config = config
+        self.cache: LRUCache[Any] = LRUCache(config.cache_size)
+        self.stopping = False
+        self.connection: WorkerConnection | None = None
+        self.busy = False
+
+    def _configure_frameworks(self) -> None:
+        """Import and tune the frameworks (seconds for torch): done after registering, so jobs
+        sent meanwhile wait in the module's queue instead of finding no worker."""
+        if "TORCH" in self.config.backends:
+            import torch
+
+            if self.config.intra_op_threads > 0:
+                torch.set_num_threads(self.config.intra_op_threads)
+            if self.config.inter_op_threads > 0:
+                try:
+                    torch.set_num_interop_threads(self.config.inter_op_threads)
+                except RuntimeError:
+                    pass
+
+    def stop(self, signum: int = 0, frame: FrameType | None = None) -> None:
+        """Signal handler: leave at once when idle (blocked in NEXT), else after the current run."""
+        self.stopping = True
+        if not self.busy:
+            # Nothing in flight: leave now. A normal interpreter exit would first run the
+            # frameworks' own teardown (about a second for torch), for nothing.
+            for handler in logging.getLogger().handlers:
+                handler.flush()
+            os._exit(0)
+
+    def serve(self) -> None:
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        self.connection = WorkerConnection(self.config.address)
+        try:
+            self.connection.hello(self.config.device, self.config.backends)
+            log.info(
+                "registered on %s for %s %s", self.config.address, self.config.device, self.config.backends
+            )
+            self._configure_frameworks()
+            while not self.stopping:
+                reply = self.connection.next_reply(NEXT_TIMEOUT_MS)
+                if reply is None:
+                    continue
+                self.busy = True
+                try:
+                    self.handle(reply)
+                finally:
+                    self.busy = False
+        finally:
+            self.connection.close()
+
+    def handle(self, reply: Any) -> None:
+        assert self.connection is not None
+        try:
+            run = parse_run(reply)
+        except (WorkerError, ValueError) as error:
+            run_id = _run_id(reply)
+            if run_id is not None:
+                self.connection.done_err(run_id, 0, str(error))
+            return
+        started = time.perf_counter()
+        try:
+            payload = encode_outputs(self.execute(run))
+        except WorkerError as error:
+            duration = int((time.perf_counter() - started) * 1e6)
+            log.info("run %d (%s) failed: %s", run.run, run.key, error)
+            self.connection.done_err(run.run, duration, str(error))
+            return
+        except Exception as error:
+            duration = int((time.perf_counter() - started) * 1e6)
+            log.exception("run %d (%s) failed", run.run, run.key)
+            self.connection.done_err(run.run, duration, f"ERR {type(error).__name__}: {error}")
+            return
+        duration = int((time.perf_counter() - started) * 1e6)
+        self.connection.done_ok(run.run, duration, payload)
+
+    def load(self, run: Run) -> Any:
+        assert self.connection is not None
+        loaded = self.cache.get(run.cache_key)
+        if loaded is not None:
+            return loaded
+        blob = self.connection.model(run.run)
+        if run.backend not in self.config.backends:
+            raise WorkerError(f"ERR backend {run.backend} is not served by this worker")
+        if run.kind == "SCRIPT":
+            from .backends.torch_backend import TorchScript
+
+            loaded = TorchScript(blob, run.device)
+        elif run.backend == "TORCH":
+            from .backends.torch_backend import TorchModel
+
+            loaded = TorchModel(blob, run.device)
+        elif run.backend == "ONNX":
+            from .backends.onnx_backend import OnnxModel
+
+            loaded = OnnxModel(blob, run.device, self.config.intra_op_threads, self.config.inter_op_threads)
+        else:
+            raise WorkerError(
+                f"ERR backend {run.backend} is not supported by this worker (TORCH and ONNX are)"
+            )
+        self.cache.put(run.cache_key, loaded)
+        return loaded
+
+    def execute(self, run: Run) -> list[list[np.ndarray]]:
+        loaded = self.load(run)
+        if run.kind == "SCRIPT":
+            result: list[list[np.ndarray]] = loaded.run(run.requests, run.function, run.entry_point)
+        elif run.backend == "ONNX":
+            result = loaded.run(run.requests, run.requests[0].noutputs)
+        else:
+            result = loaded.run(run.requests)
+        return result
+
+
+def _run_id(reply: Any) -> int | None:
+    try:
+        for i in range(0, len(reply), 2):
+            if reply[i] in (b"run", "run"):
+                return int(reply[i + 1])
+    except (TypeError, ValueError, IndexError):
+        return None
+    return None
+
+
+def run_worker(config: WorkerConfig) -> int:
+    worker = Worker(config)
+    try:
+        worker.serve()
+    except ProtocolError:
+        log.exception("protocol error")
+        return 2
+    except redis.exceptions.ConnectionError as error:
+        log.error("connection to %s lost: %s", config.address, error)
+        return 3
+    except KeyboardInterrupt:
+        return 0
+    return 0
