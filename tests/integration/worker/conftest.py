@@ -5,30 +5,13 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-REGISTER_TIMEOUT_S = 60.0
-
-
-def wait_for(
-    predicate: Callable[[], Any], timeout: float = REGISTER_TIMEOUT_S, what: str = "condition"
-) -> Any:
-    """Poll predicate with exponential backoff until it returns a truthy value."""
-    deadline = time.monotonic() + timeout
-    delay = 0.005
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(delay)
-        delay = min(delay * 2, 0.2)
+from polling import wait_for
 
 
 class Supervisor:
