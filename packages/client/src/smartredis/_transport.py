@@ -109,6 +109,12 @@ def run(connection: DatabaseConnection, *args: Any) -> Any:
         raise RedisRuntimeError(f"Redis error when executing command: {server_error_text(err)}") from None
 
 
+def copy_tensor_key(connection: DatabaseConnection, source: str | bytes, target: str | bytes) -> None:
+    """Copy a tensor between keys (possibly on different shards) through the client."""
+    reply = run(connection, "AI.TENSORGET", source, "META", "BLOB")
+    run(connection, "AI.TENSORSET", target, reply[1], *reply[3], "BLOB", reply[5])
+
+
 def run_pipeline(connection: DatabaseConnection, commands: list[tuple[Any, ...]]) -> list[Any]:
     """Send ``commands`` back to back in one round trip (no MULTI) and return every reply.
 

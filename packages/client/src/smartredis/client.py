@@ -205,10 +205,7 @@ class Client(SRObject, ModelScriptCommands, AdminCommands):
     def copy_tensor(self, src_name: str, dest_name: str) -> None:
         _check_type(src_name, str, "src_name")
         _check_type(dest_name, str, "dest_name")
-        reply = _transport.run(self._conn, "AI.TENSORGET", self._get_key(src_name), "META", "BLOB")
-        _transport.run(
-            self._conn, "AI.TENSORSET", self._put_key(dest_name), reply[1], *reply[3], "BLOB", reply[5]
-        )
+        _transport.copy_tensor_key(self._conn, self._get_key(src_name), self._put_key(dest_name))
 
     def rename_tensor(self, old_name: str, new_name: str) -> None:
         _check_type(old_name, str, "old_name")

@@ -175,6 +175,11 @@ def shard_model_key(shard_prefix: bytes, key: str) -> bytes:
     return b"{" + shard_prefix + b"}." + key.encode()
 
 
+def staged_tensor_key(shard_prefix: bytes, name: str) -> bytes:
+    """``{S}.<name>.TMP``: where a cluster run stages an input or output on the model's shard."""
+    return shard_model_key(shard_prefix, name) + b".TMP"
+
+
 def hash_tag(key: bytes) -> bytes:
     """The part of a key that decides its slot (Redis rules: first '{', then the next '}')."""
     start = key.find(b"{")

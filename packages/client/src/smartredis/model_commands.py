@@ -371,16 +371,14 @@ class ModelScriptCommands:
             raise RedisRuntimeError("A model or script run in a cluster needs at least one input tensor")
         slot = keys.key_slot(ins[0])
         prefix = [prefix for low, prefix in self._shard_table() if low <= slot][-1]
-        tmp_ins = [b"{" + prefix + b"}." + name.encode() + b".TMP" for name in ins]
-        tmp_outs = [b"{" + prefix + b"}." + name.encode() + b".TMP" for name in outs]
+        tmp_ins = [keys.staged_tensor_key(prefix, name) for name in ins]
+        tmp_outs = [keys.staged_tensor_key(prefix, name) for name in outs]
         try:
             for source, staged in zip(ins, tmp_ins, strict=True):
-                reply = _transport.run(self._conn, "AI.TENSORGET", source, "META", "BLOB")
-                _transport.run(self._conn, "AI.TENSORSET", staged, reply[1], *reply[3], "BLOB", reply[5])
+                _transport.copy_tensor_key(self._conn, source, staged)
             _transport.run(self._conn, *command(keys.shard_model_key(prefix, key), tmp_ins, tmp_outs))
             for staged, target in zip(tmp_outs, outs, strict=True):
-                reply = _transport.run(self._conn, "AI.TENSORGET", staged, "META", "BLOB")
-                _transport.run(self._conn, "AI.TENSORSET", target, reply[1], *reply[3], "BLOB", reply[5])
+                _transport.copy_tensor_key(self._conn, staged, target)
         finally:
             staged_keys = [*tmp_outs, *tmp_ins]
             if staged_keys:
