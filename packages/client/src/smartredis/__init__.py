@@ -9,6 +9,7 @@ from . import error
 from .client import Client
 from .configoptions import ConfigOptions
 from .dataset import Dataset
+from .dataset_utils import DatasetConverter
 from .error import *  # noqa: F403  (the exception classes, listed in error.__all__)
 from .logger import (
     LLDebug,
@@ -32,6 +33,7 @@ __all__ = [
     "Client",
     "ConfigOptions",
     "Dataset",
+    "DatasetConverter",
     "LLDebug",
     "LLDeveloper",
     "LLInfo",
