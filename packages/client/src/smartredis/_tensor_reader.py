@@ -3,8 +3,8 @@
 redis-py (with hiredis) would copy the payload from its read buffer into a ``bytes`` object, and a
 writable array needs one more copy. Here the reply header is parsed from a small buffer and the
 payload is received directly into a freshly allocated numpy array: one copy, from the kernel.
-Standalone connections only; the connection is dropped on any error so it can never be reused
-half-read.
+The connection is dropped on any IO error so it can never be reused half-read; in a cluster the
+read goes to the shard owning the key (redirections followed by the cluster connection).
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import socket
 
 import numpy as np
 
-from ._lean import LeanConnection
-from .error import RedisInternalError, RedisRuntimeError
+from ._cluster import ClusterConnection
+from ._lean import LeanConnection, ServerErrorReply
+from .error import RedisInternalError
 from .tensor_types import numpy_dtype_for
 
 _CHUNK = 65536
@@ -100,7 +101,7 @@ def _read_tensor(reader: _Reader) -> np.ndarray:
     while True:
         if reader.starts_with(b"-"):
             message = reader.line()[1:].decode(errors="replace")
-            raise RedisRuntimeError(f"Redis error when executing command: {message}")
+            raise ServerErrorReply(message)
         match = reader.match(_HEADER)
         if match is not None:
             break
@@ -155,7 +156,7 @@ def _read_small_or_any(sock: socket.socket) -> np.ndarray:
     return _read_tensor(reader)
 
 
-def get_tensor_direct(connection: LeanConnection, key: str) -> np.ndarray:
-    """``AI.TENSORGET key META BLOB`` on a standalone connection, payload received in place."""
+def get_tensor_direct(connection: LeanConnection | ClusterConnection, key: str) -> np.ndarray:
+    """``AI.TENSORGET key META BLOB``, payload received in place."""
     result: np.ndarray = connection.exchange_raw(("AI.TENSORGET", key, "META", "BLOB"), _read_small_or_any)
     return result

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import redis
-
 from . import _transport, keys
+from ._cluster import NodeName
 from ._validation import check_type
 from .address import Address, parse_address
 from .error import RedisRuntimeError
@@ -41,8 +40,8 @@ class AdminCommands:
     _cluster: bool
     _address: Address
 
-    def _node(self, address: str) -> Any:
-        """The connection that reaches ``address``; an unknown address is an error."""
+    def _node(self, address: str) -> NodeName | None:
+        """The cluster node at ``address`` (None standalone); an unknown address is an error."""
         check_type(address, str, "address")
         if not self._cluster:
             wanted = parse_address(address)
@@ -53,27 +52,17 @@ class AdminCommands:
                 )
             return None
         host, _, port = address.rpartition(":")
-        node = self._conn.get_node(host=host, port=int(port)) if port.isdigit() else None
+        node: NodeName | None = self._conn.node_named(host, int(port)) if port.isdigit() else None
         if node is None:
             raise RedisRuntimeError("Redis has failed to find database")
         return node
 
     def _on_node(self, address: str, *command: Any) -> Any:
-        """Run ``command`` on one node and return the raw reply.
-
-        The command name travels as bytes: redis-py then applies none of its reply parsers
-        (which would turn INFO or CONFIG GET into its own shapes), as SmartRedis parses raw text.
-        """
-        command = (command[0].encode(), *command[1:])
+        """Run ``command`` on one node and return the raw reply (SmartRedis parses raw text)."""
         node = self._node(address)
         if node is None:
             return _transport.run(self._conn, *command)
-        try:
-            return self._conn.execute_command(*command, target_nodes=node)
-        except redis.exceptions.ResponseError as err:
-            raise RedisRuntimeError(
-                f"Redis error when executing command: {_transport.server_error_text(err)}"
-            ) from None
+        return self._conn.execute_on(node, *command)
 
     @staticmethod
     def _addresses(addresses: list[str]) -> list[str]:

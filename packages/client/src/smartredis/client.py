@@ -13,6 +13,7 @@ import numpy as np
 
 from . import _transport, keys
 from ._tensor_reader import get_tensor_direct
+from ._timeouts import read_timeouts
 from ._validation import check_type
 from .address import choose_address, parse_ssdb
 from .admin_commands import AdminCommands
@@ -33,11 +34,6 @@ from .logger import SRObject
 from .metadata import decode_field
 from .model_commands import ModelScriptCommands
 from .tensor_types import numpy_dtype_for, wire_name_for
-
-# Connection budget: long enough for a client started with its database, short enough that a
-# wrong address fails in seconds instead of SmartRedis' 100 s.
-_DEFAULT_CONN_TIMEOUT_S = 5
-_DEFAULT_CONN_INTERVAL_MS = 50
 
 
 def _tensorset_command(key: str, data: np.ndarray) -> tuple[Any, ...]:
@@ -91,11 +87,10 @@ class Client(SRObject, ModelScriptCommands, AdminCommands):
             db_type = config.string_option_or(SR_DB_TYPE, "")
             cluster_flag = db_type == "" or db_type.lower() == DB_TYPE_CLUSTERED.lower()
         self._cluster = cluster_flag
-        conn_timeout_s = float(config.string_option_or("SR_CONN_TIMEOUT", str(_DEFAULT_CONN_TIMEOUT_S)))
-        interval_ms = float(config.string_option_or("SR_CONN_INTERVAL", str(_DEFAULT_CONN_INTERVAL_MS)))
+        timeouts = read_timeouts(config)
         self._address = choose_address(addresses)
         try:
-            self._conn = _transport.connect(self._address, cluster_flag, conn_timeout_s, interval_ms / 1000.0)
+            self._conn = _transport.connect(self._address, cluster_flag, timeouts)
         except RedisConnectionError as err:
             raise RedisConnectionError(f"{err}\nCould not connect to Orchestrator at {ssdb}") from None
         self._put_prefix = config.string_option_or(SSKEYOUT, "")
@@ -183,10 +178,7 @@ class Client(SRObject, ModelScriptCommands, AdminCommands):
     def get_tensor(self, name: str) -> np.ndarray:
         """Fetch the tensor stored under ``name`` as a C-contiguous array."""
         _check_type(name, str, "name")
-        if not self._cluster:
-            return get_tensor_direct(self._conn, self._get_key(name))
-        reply = _transport.run(self._conn, "AI.TENSORGET", self._get_key(name), "META", "BLOB")
-        return _tensor_from_reply(reply)
+        return get_tensor_direct(self._conn, self._get_key(name))
 
     def unpack_tensor(self, name: str, result: np.ndarray) -> None:
         """Fetch tensor ``name`` into the caller's preallocated array (same dtype and size)."""

@@ -8,6 +8,9 @@ from collections.abc import Mapping
 from .error import RedisKeyError, RedisRuntimeError
 from .keys import suffixed
 
+_INT32_MIN = -(2**31)
+_INT32_MAX = 2**31 - 1
+
 
 class ConfigOptions:
     """Options read from the environment, with an optional suffix that selects one database.
@@ -68,6 +71,26 @@ class ConfigOptions:
         """The option's value, or ``default`` when it is absent (client-internal helper)."""
         value = self._lookup(option_name)
         return default if value is None else value
+
+    def smartredis_integer_or(self, option_name: str, default: int) -> int:
+        """The option parsed as SmartRedis parses its integer settings (client-internal helper).
+
+        Unset or empty means ``default``; otherwise the text must be digits with an optional
+        leading '-' and fit a 32-bit int. The ValueError texts are SmartRedis' own.
+        """
+        text = self._lookup(option_name)
+        if not text:
+            return default
+        name = self._name(option_name)
+        digits = text[1:] if text.startswith("-") else text
+        if not all("0" <= char <= "9" for char in digits):
+            raise ValueError(f"The value of {name} must be a valid number.")
+        if not digits:
+            raise ValueError(f"The value of {name} could not be converted to type integer.")
+        value = int(text)
+        if not _INT32_MIN <= value <= _INT32_MAX:
+            raise ValueError(f"The value of {name} is too large to be stored as an integer value.")
+        return value
 
     def is_configured(self, option_name: str) -> bool:
         return self._lookup(option_name) is not None
