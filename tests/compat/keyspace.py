@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+import redis
 
 TENSOR_TYPE = b"AI_TENSOR"
 MODEL_TYPE = b"AI__MODEL"
@@ -70,3 +72,27 @@ def meta_strings(values: Sequence[str | bytes]) -> bytes:
         raw = value.encode() if isinstance(value, str) else value
         out += struct.pack("<Q", len(raw)) + raw
     return out
+
+
+def stored_contents(connection: redis.Redis) -> dict[bytes, Any]:
+    """Every key of one server (or one shard) with its type and what it holds, for comparison.
+
+    Module types are read through their GET commands with META, so the comparison covers the
+    stored settings (backend, device, tag, batching, inputs/outputs) as well as the payload.
+    """
+    contents: dict[bytes, Any] = {}
+    for key in sorted(connection.keys()):
+        kind = connection.type(key)
+        if kind == TENSOR_TYPE:
+            contents[key] = ("tensor", connection.execute_command("AI.TENSORGET", key, "META", "BLOB"))
+        elif kind == MODEL_TYPE:
+            contents[key] = ("model", connection.execute_command("AI.MODELGET", key, "META", "BLOB"))
+        elif kind == SCRIPT_TYPE:
+            contents[key] = ("script", connection.execute_command("AI.SCRIPTGET", key, "META", "SOURCE"))
+        elif kind == b"hash":
+            contents[key] = ("hash", connection.hgetall(key))
+        elif kind == b"list":
+            contents[key] = ("list", connection.lrange(key, 0, -1))
+        else:
+            contents[key] = (kind, connection.dump(key))
+    return contents
