@@ -20,8 +20,21 @@ def _frozen_function(model: Any) -> Any:
     except ImportError as err:
         raise ModuleNotFoundError(_MISSING_TF) from err
     tf.get_logger().setLevel(logging.ERROR)
-    function = tf.function(lambda x: model(x))
-    concrete = function.get_concrete_function(tf.TensorSpec(model.inputs[0].shape, model.inputs[0].dtype))
+    inputs = getattr(model, "inputs", None)
+    if not inputs:
+        raise ValueError(
+            f"cannot freeze {type(model).__name__}: it has no inputs; "
+            "build it on keras.Input tensors (a functional keras.Model) first"
+        )
+    if len(inputs) == 1:
+        # One input keeps SmartSim's graph: a Placeholder named "x" (the function's argument).
+        function = tf.function(lambda x: model(x))
+        concrete = function.get_concrete_function(tf.TensorSpec(inputs[0].shape, inputs[0].dtype))
+    else:
+        # Several inputs: one Placeholder per Keras input, named after it, in model.inputs order.
+        function = tf.function(lambda *xs: model(list(xs)))
+        specs = [tf.TensorSpec(t.shape, t.dtype, name=_names([t])[0]) for t in inputs]
+        concrete = function.get_concrete_function(*specs)
     return convert_variables_to_constants_v2(concrete)
 
 

@@ -130,12 +130,44 @@ class Worker:
             from .backends.onnx_backend import OnnxModel
 
             loaded = OnnxModel(blob, run.device, self.config.intra_op_threads, self.config.inter_op_threads)
-        else:
-            raise WorkerError(
-                f"ERR backend {run.backend} is not supported by this worker (TORCH and ONNX are)"
+        elif run.backend == "TF":
+            # Imported at the first TF model, not at start: TensorFlow costs seconds and ~0.5 GB.
+            from .backends.tf_backend import TFModel
+
+            inputs, outputs = self._model_io_names(run)
+            loaded = TFModel(
+                blob, run.device, inputs, outputs, self.config.intra_op_threads, self.config.inter_op_threads
             )
+        elif run.backend == "TFLITE":
+            from .backends.tflite_backend import TFLiteModel
+
+            loaded = TFLiteModel(blob, run.device, self.config.intra_op_threads)
+        else:
+            raise WorkerError(f"ERR backend {run.backend} is not supported by this worker")
         self.cache.put(run.cache_key, loaded)
         return loaded
+
+    def _model_io_names(self, run: Run) -> tuple[list[str], list[str]]:
+        """The INPUTS and OUTPUTS names a TF model was stored with, from ``AI.MODELGET META``.
+
+        Runs do not carry them, and the model's key is on this worker's shard. The counts are
+        checked against the run, which the module validated against the stored model.
+        """
+        assert self.connection is not None
+        key = run.key.encode("utf-8", errors="surrogateescape")
+        try:
+            reply = self.connection.command("AI.MODELGET", key, "META")
+        except redis.exceptions.ResponseError as error:
+            raise WorkerError(
+                f"ERR TF model {run.key}: its INPUTS and OUTPUTS names are unknown ({error})"
+            ) from error
+        meta = {_name(reply[i]): reply[i + 1] for i in range(0, len(reply) - 1, 2)}
+        inputs = [_name(n) for n in meta.get("inputs", [])]
+        outputs = [_name(n) for n in meta.get("outputs", [])]
+        request = run.requests[0]
+        if len(inputs) != len(request.inputs) or len(outputs) != request.noutputs:
+            raise WorkerError(f"ERR TF model {run.key} was replaced before its run; run it again")
+        return inputs, outputs
 
     def execute(self, run: Run) -> list[list[np.ndarray]]:
         loaded = self.load(run)
@@ -146,6 +178,10 @@ class Worker:
         else:
             result = loaded.run(run.requests)
         return result
+
+
+def _name(value: Any) -> str:
+    return value.decode("utf-8", errors="surrogateescape") if isinstance(value, bytes) else str(value)
 
 
 def _run_id(reply: Any) -> int | None:

@@ -1,27 +1,91 @@
-"""Execution backends of the worker: one per framework, loaded only when the framework imports."""
+"""Execution backends of the worker: one per framework, loaded only when the framework imports.
+
+Nothing here imports a framework: the supervisor checks what is installed with
+``importlib.util.find_spec`` (milliseconds), and a worker imports a framework the first time it
+loads a model of that backend (seconds and about half a gigabyte for TensorFlow).
+"""
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import os
+import sys
+import tempfile
+from types import ModuleType
 
-# Backend name -> (module to import, pip extra that provides it).
-FRAMEWORKS: dict[str, tuple[str, str]] = {
-    "TORCH": ("torch", "smartsim[torch]"),
-    "ONNX": ("onnxruntime", "smartsim[onnx]"),
-    "TF": ("tensorflow", "smartsim[tf]"),
-    "TFLITE": ("tflite_runtime", "smartsim[tf]"),
+# Modules that can run each backend, preferred first, and the pip extra that installs the first.
+PROVIDERS: dict[str, tuple[tuple[str, ...], str]] = {
+    "TORCH": (("torch",), "smartsim[torch]"),
+    "ONNX": (("onnxruntime",), "smartsim[onnx]"),
+    "TF": (("tensorflow",), "smartsim[tf]"),
+    # LiteRT is the interpreter's current home; tflite_runtime and tf.lite run the same models.
+    "TFLITE": (("ai_edge_litert", "tflite_runtime", "tensorflow"), "smartsim[tflite]"),
 }
-# Backends this worker can execute (TF/TFLITE graphs are not run by this worker).
-SUPPORTED = ("TORCH", "ONNX")
+# Backends this worker can execute.
+SUPPORTED = ("TORCH", "ONNX", "TF", "TFLITE")
+
+
+def framework_module(backend: str) -> str | None:
+    """The first installed module that runs ``backend`` (None when none is installed)."""
+    modules, _ = PROVIDERS[backend]
+    return next((m for m in modules if importlib.util.find_spec(m) is not None), None)
+
+
+def missing_framework_message(backend: str) -> str:
+    modules, extra = PROVIDERS[backend]
+    return f"backend {backend} needs {' or '.join(modules)}, which is not installed: pip install {extra}"
+
+
+# Backend name -> (module to import, pip extra that provides it): the installed provider where
+# there is one, so that ``find_spec(module)`` answers whether the backend can run.
+FRAMEWORKS: dict[str, tuple[str, str]] = {
+    name: (framework_module(name) or modules[0], extra) for name, (modules, extra) in PROVIDERS.items()
+}
 
 
 def is_available(backend: str) -> bool:
     """Whether the framework of ``backend`` is importable and this worker can run it."""
-    if backend not in SUPPORTED:
-        return False
-    module, _ = FRAMEWORKS[backend]
-    return importlib.util.find_spec(module) is not None
+    return backend in SUPPORTED and framework_module(backend) is not None
 
 
 def available_backends() -> list[str]:
     return [name for name in SUPPORTED if is_available(name)]
+
+
+# Lines TensorFlow and LiteRT print to stderr at import whatever TF_CPP_MIN_LOG_LEVEL says.
+_IMPORT_NOISE = (
+    "All log messages before absl::InitializeLog() is called",
+    "oneDNN custom operations are on",
+)
+
+
+def import_quietly(module: str) -> ModuleType:
+    """Import a TensorFlow-family module without its start-up chatter in the worker's log.
+
+    TensorFlow logs through C++ before Python's logging exists: TF_CPP_MIN_LOG_LEVEL silences
+    most of it, the rest is filtered out of file descriptor 2 while the import runs (everything
+    else written meanwhile is passed on).
+    """
+    if module in sys.modules:
+        return sys.modules[module]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "2")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            return importlib.import_module(module)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            kept = [
+                line
+                for line in captured.read().decode(errors="replace").splitlines(keepends=True)
+                if not any(noise in line for noise in _IMPORT_NOISE)
+            ]
+            if kept:
+                sys.stderr.write("".join(kept))
+                sys.stderr.flush()
