@@ -238,8 +238,12 @@ static void ai_record(const ai_job *job) {
 }
 
 /*
- * AI._WORKER.DONE <run_id> OK <duration_us> {<nout> {<dtype> <ndims> <dim>... <blob>}...}...
+ * AI._WORKER.DONE <run_id> OK <duration_us> {<nout> {<dtype> <ndims> <dim>... <blob>}... | ERR <message>}...
  * AI._WORKER.DONE <run_id> ERR <duration_us> <message>
+ *
+ * In the OK form each request of the run has its own item: its outputs, or `ERR <message>` when
+ * only that request failed (a batch where one caller's input made the model raise). The message
+ * arguments stay owned by the server (argv); ai_job_set_error copies them.
  */
 int ai_cmd_worker_done(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     long long id, duration;
@@ -248,6 +252,7 @@ int ai_cmd_worker_done(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) 
     int ok, pos = 4;
     const char *err = NULL;
     ai_tensor ***outs = NULL;
+    RedisModuleString **errs = NULL;
     size_t *nouts = NULL, r;
 
     if (argc < 4) return RedisModule_WrongArity(ctx);
@@ -271,8 +276,18 @@ int ai_cmd_worker_done(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) 
     if (ok) {
         outs = RedisModule_Calloc(run->njobs, sizeof(*outs));
         nouts = RedisModule_Calloc(run->njobs, sizeof(*nouts));
+        errs = RedisModule_Calloc(run->njobs, sizeof(*errs));
         for (r = 0; r < run->njobs && err == NULL; r++) {
             long long n;
+            if (pos < argc && ai_arg_is(argv[pos], "ERR")) {
+                if (pos + 1 >= argc) {
+                    err = "missing request error message";
+                    break;
+                }
+                errs[r] = argv[pos + 1];
+                pos += 2;
+                continue;
+            }
             if (pos >= argc || RedisModule_StringToLongLong(argv[pos], &n) != REDISMODULE_OK || n < 0 ||
                 n > argc) {
                 err = "invalid output count";
@@ -301,6 +316,10 @@ int ai_cmd_worker_done(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) 
             int n = snprintf(m, sizeof(m), "ERR worker returned a malformed result: %s", err);
             ai_job_set_error(job, m, (size_t)n < sizeof(m) ? (size_t)n : sizeof(m) - 1);
             if (outs[r] != NULL) ai_free_tensor_list(outs[r], nouts[r]);
+        } else if (errs[r] != NULL) {
+            size_t len;
+            const char *msg = RedisModule_StringPtrLen(errs[r], &len);
+            ai_job_set_error(job, msg, len);
         } else {
             ai_job_accept_outputs(job, outs[r], nouts[r]);
         }
@@ -310,6 +329,7 @@ int ai_cmd_worker_done(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) 
     ai_run_free(run);
     if (outs != NULL) RedisModule_Free(outs);
     if (nouts != NULL) RedisModule_Free(nouts);
+    if (errs != NULL) RedisModule_Free(errs);
     if (err != NULL) {
         char m[200];
         snprintf(m, sizeof(m), "ERR malformed result: %s", err);

@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import numpy as np
 
+from .protocol import Outcome, WorkerError
+
 BATCH_SIZE_ERROR = "ERR Model did not generate the expected batch size"
 
+log = logging.getLogger("smartsim.server.worker")
 
-class BatchSizeError(ValueError):
+R = TypeVar("R")
+
+
+class BatchSizeError(WorkerError, ValueError):
+    """The merged run's outputs do not have the batch's total as dim 0: a property of the model,
+    so every request of the batch gets it (as in RedisAI)."""
+
     def __init__(self) -> None:
         super().__init__(BATCH_SIZE_ERROR)
+
+
+def as_worker_error(error: Exception) -> WorkerError:
+    """The error a caller sees: a WorkerError verbatim, anything else with its type named."""
+    if isinstance(error, WorkerError):
+        return error
+    return WorkerError(f"ERR {type(error).__name__}: {error}")
 
 
 def rows(inputs: Sequence[np.ndarray]) -> int:
@@ -44,3 +62,29 @@ def run_batched(
     """Outputs per request of ``execute`` run once over the merged inputs."""
     sizes = [rows(request) for request in requests]
     return split(execute(concat(requests)), sizes)
+
+
+def outcomes_per_request(
+    execute: Callable[[Sequence[R]], list[list[np.ndarray]]], requests: Sequence[R]
+) -> list[Outcome]:
+    """The outputs or the error of every request of a run.
+
+    ``execute`` runs the requests together (merged into one batch when there are several). When
+    that fails, each request runs again on its own, so one caller's bad input or a request the
+    model rejects fails only that caller; the others get their results. A wrong batch size of the
+    merged outputs is the model's fault and fails every request."""
+    try:
+        return list(execute(requests))
+    except BatchSizeError:
+        raise
+    except Exception as error:
+        if len(requests) == 1:
+            raise
+        log.info("batched run of %d requests failed (%s); running them one by one", len(requests), error)
+    outcomes: list[Outcome] = []
+    for request in requests:
+        try:
+            outcomes.extend(execute([request]))
+        except Exception as error:
+            outcomes.append(as_worker_error(error))
+    return outcomes

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import redis
@@ -44,20 +44,64 @@ def _fields(reply: Any) -> dict[str, Any]:
     return {_text(reply[i]): reply[i + 1] for i in range(0, len(reply), 2)}
 
 
+def decode_strings(blob: bytes, shape: list[int]) -> np.ndarray:
+    """A STRING blob (every element followed by one NUL) as an object array of ``bytes``."""
+    count = int(np.prod(shape, dtype=np.int64))
+    if count == 0:
+        return np.empty(shape, dtype=object)
+    if not blob.endswith(b"\0"):
+        raise ProtocolError("STRING tensor blob does not end with NUL")
+    elements = bytes(blob).split(b"\0")[:-1]
+    if len(elements) != count:
+        raise ProtocolError(f"STRING tensor blob has {len(elements)} elements for shape {shape}")
+    array = np.empty(count, dtype=object)
+    array[:] = elements
+    return array.reshape(shape)
+
+
 def decode_tensor(item: Any) -> np.ndarray:
-    """``[dtype, [dims], blob]`` to a read-only numpy view of the blob (no copy)."""
+    """``[dtype, [dims], blob]`` to a read-only numpy view of the blob (no copy); STRING tensors
+    become object arrays of ``bytes`` (one element per string, without its NUL)."""
     dtype_name, dims, blob = item
     name = _text(dtype_name)
     shape = [int(d) for d in dims]
     if name == "STRING":
-        raise WorkerError("ERR STRING tensors are not supported by this worker")
+        return decode_strings(blob, shape)
     if name not in DTYPES:
         raise ProtocolError(f"unknown dtype {name}")
     return np.frombuffer(blob, dtype=DTYPES[name]).reshape(shape)
 
 
+def is_string_array(array: np.ndarray) -> bool:
+    """Whether ``array`` travels as a STRING tensor (object, bytes or unicode elements)."""
+    return array.dtype.kind in "OSU"
+
+
+def _string_element(value: Any) -> bytes:
+    if isinstance(value, str):
+        try:
+            data = value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise WorkerError(f"ERR STRING output element is not valid text: {error}") from error
+    elif isinstance(value, (bytes, bytearray, memoryview)):
+        data = bytes(value)
+    else:
+        raise WorkerError(f"ERR STRING output elements must be bytes or str, not {type(value).__name__}")
+    if b"\0" in data:
+        raise WorkerError("ERR STRING output element contains a NUL byte")
+    return data
+
+
+def encode_strings(array: np.ndarray) -> bytes:
+    """The STRING blob of an object/bytes/unicode array: each element UTF-8 and NUL-terminated."""
+    return b"".join(_string_element(value) + b"\0" for value in array.reshape(-1).tolist())
+
+
 def encode_tensor(array: np.ndarray) -> list[Any]:
     """A tensor as the DONE arguments ``<dtype> <ndims> <dims...> <blob>``."""
+    array = np.asarray(array)
+    if is_string_array(array):
+        return ["STRING", array.ndim, *array.shape, encode_strings(array)]
     array = np.ascontiguousarray(array)
     name = DTYPE_NAMES.get(array.dtype)
     if name is None:
@@ -65,13 +109,29 @@ def encode_tensor(array: np.ndarray) -> list[Any]:
     return [name, array.ndim, *array.shape, array.tobytes()]
 
 
-def encode_outputs(outputs: list[list[np.ndarray]]) -> list[Any]:
-    """The DONE OK arguments for the outputs of every request (raises WorkerError for a bad dtype)."""
-    payload: list[Any] = []
-    for outs in outputs:
-        payload.append(len(outs))
-        for out in outs:
+# What a run produced for one request: its outputs, or the error only that request gets.
+Outcome: TypeAlias = "list[np.ndarray] | WorkerError"
+
+
+def encode_outcome(outcome: Outcome) -> list[Any]:
+    """One request's item of DONE OK: ``<nout> <tensors...>`` or ``ERR <message>``."""
+    if isinstance(outcome, WorkerError):
+        return ["ERR", one_line(str(outcome))]
+    try:
+        payload: list[Any] = [len(outcome)]
+        for out in outcome:
             payload.extend(encode_tensor(out))
+    except WorkerError as error:
+        return ["ERR", one_line(str(error))]
+    return payload
+
+
+def encode_outputs(outputs: list[Outcome]) -> list[Any]:
+    """The DONE OK arguments for every request; a request whose outputs cannot be encoded (a
+    dtype the protocol lacks) gets its own error item."""
+    payload: list[Any] = []
+    for outcome in outputs:
+        payload.extend(encode_outcome(outcome))
     return payload
 
 

@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
@@ -13,8 +14,18 @@ from typing import Any
 import numpy as np
 import redis
 
+from .batching import outcomes_per_request
 from .cache import LRUCache
-from .protocol import ProtocolError, Run, WorkerConnection, WorkerError, encode_outputs, parse_run
+from .protocol import (
+    Outcome,
+    ProtocolError,
+    Request,
+    Run,
+    WorkerConnection,
+    WorkerError,
+    encode_outputs,
+    parse_run,
+)
 
 log = logging.getLogger("smartsim.server.worker")
 
@@ -96,7 +107,10 @@ class Worker:
             return
         started = time.perf_counter()
         try:
-            payload = encode_outputs(self.execute(run))
+            outcomes = self.execute(run)
+            if len(outcomes) == 1 and isinstance(outcomes[0], WorkerError):
+                raise outcomes[0]
+            payload = encode_outputs(outcomes)
         except WorkerError as error:
             duration = int((time.perf_counter() - started) * 1e6)
             log.info("run %d (%s) failed: %s", run.run, run.key, error)
@@ -169,15 +183,21 @@ class Worker:
             raise WorkerError(f"ERR TF model {run.key} was replaced before its run; run it again")
         return inputs, outputs
 
-    def execute(self, run: Run) -> list[list[np.ndarray]]:
+    def execute(self, run: Run) -> list[Outcome]:
+        """The outputs or the error of each request; a failure that concerns the whole run (the
+        model does not load, a wrong batch size) raises instead."""
         loaded = self.load(run)
-        if run.kind == "SCRIPT":
-            result: list[list[np.ndarray]] = loaded.run(run.requests, run.function, run.entry_point)
-        elif run.backend == "ONNX":
-            result = loaded.run(run.requests, run.requests[0].noutputs)
-        else:
-            result = loaded.run(run.requests)
-        return result
+
+        def execute_requests(requests: Sequence[Request]) -> list[list[np.ndarray]]:
+            if run.kind == "SCRIPT":
+                result: list[list[np.ndarray]] = loaded.run(requests, run.function, run.entry_point)
+            elif run.backend == "ONNX":
+                result = loaded.run(requests, requests[0].noutputs)
+            else:
+                result = loaded.run(requests)
+            return result
+
+        return outcomes_per_request(execute_requests, run.requests)
 
 
 def _name(value: Any) -> str:

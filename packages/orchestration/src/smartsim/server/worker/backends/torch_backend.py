@@ -10,9 +10,19 @@ import numpy as np
 import torch
 
 from ..batching import run_batched
-from ..protocol import Request, WorkerError
+from ..protocol import Request, WorkerError, is_string_array
 
 INPUT_COUNT_ERROR = "Number of keys given as INPUTS here does not match model definition"
+
+
+def check_no_strings(inputs: Sequence[np.ndarray]) -> None:
+    """Torch has no string tensors: name the first STRING input instead of failing in torch."""
+    for index, array in enumerate(inputs):
+        if is_string_array(array):
+            raise WorkerError(
+                "ERR STRING tensors are not supported by the TORCH backend "
+                f"(input {index} is a STRING tensor)"
+            )
 
 
 def torch_device(device: str) -> torch.device:
@@ -86,6 +96,7 @@ class TorchModel:
         for request in requests:
             if self.ninputs is not None and len(request.inputs) != self.ninputs:
                 raise WorkerError(INPUT_COUNT_ERROR)
+            check_no_strings(request.inputs)
         return run_batched(self._execute, [r.inputs for r in requests])
 
 
@@ -110,6 +121,7 @@ class TorchScript:
         return [self._call(fn, function, entry_point, request) for request in requests]
 
     def _call(self, fn: Any, name: str, entry_point: bool, request: Request) -> list[np.ndarray]:
+        check_no_strings(request.inputs)
         tensors = [to_tensor(a, torch.device("cpu")) for a in request.inputs]
         if entry_point:
             call_args: list[Any] = [tensors, list(request.keys), list(request.args)]
