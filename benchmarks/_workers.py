@@ -44,6 +44,23 @@ def _registered(client: redis.Redis) -> int:
     return len(client.execute_command("AI._WORKER.LIST"))  # type: ignore[no-untyped-call]
 
 
+class WorkerPool:
+    """The running supervisor and its log directory (the workers log their pid when registered)."""
+
+    def __init__(self, supervisor: subprocess.Popen[bytes], log_dir: str) -> None:
+        self.supervisor = supervisor
+        self.log_dir = log_dir
+
+    def worker_pids(self) -> list[int]:
+        """Pids of the registered workers, from the "<time> <pid> ... registered on" log lines."""
+        pids = []
+        for name in sorted(os.listdir(self.log_dir)):
+            if name.startswith("worker-"):
+                with open(os.path.join(self.log_dir, name), errors="replace") as handle:
+                    pids += [int(line.split()[2]) for line in handle if " registered on " in line]
+        return pids
+
+
 @contextlib.contextmanager
 def running_workers(
     server: BenchServer,
@@ -51,7 +68,7 @@ def running_workers(
     workers: int = 1,
     intra_op_threads: int = 1,
     cpus: set[int] | None = None,
-) -> Iterator[None]:
+) -> Iterator[WorkerPool]:
     """A worker supervisor for ``server``; yields once ``workers`` workers registered."""
     with tempfile.TemporaryDirectory(prefix="smartsim-bench-workers-") as log_dir:
         argv = [sys.executable, "-m", "smartsim.server.worker"]
@@ -66,7 +83,7 @@ def running_workers(
         client = server.client("tcp")
         try:
             _wait_registered(client, process, workers, log_dir)
-            yield
+            yield WorkerPool(process, log_dir)
         finally:
             client.close()
             process.terminate()
