@@ -663,11 +663,9 @@ def test_interact_ml_model_from_another_script(exp: Experiment, orchestrator: Or
     assert keyspace(orchestrator) == {"model_name.mnist_cnn", "model_name.mnist_images"}
     consumer = start_app(exp, "consumer", "ml_model_other_script", prefixing=False, incoming=(producer,))
     check_execution(orchestrator, exp, consumer)
-    assert keyspace(orchestrator) == {
-        "model_name.Identity",
-        "model_name.mnist_cnn",
-        "model_name.mnist_images",
-    }
+    # Fix: as for scripts below, the document says the output is prefixed, but outputs take the
+    # *writer's* prefix (SSKEYOUT), and this consumer has none; SmartRedis stores plain "Identity".
+    assert keyspace(orchestrator) == {"Identity", "model_name.mnist_cnn", "model_name.mnist_images"}
 
 
 def test_interact_script_from_the_same_script(exp: Experiment, orchestrator: Orchestrator) -> None:

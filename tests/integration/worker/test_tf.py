@@ -16,7 +16,7 @@ import redis
 from cluster_support import RunningCluster
 from compat.real_client import RealClient, decode_array, put_tensor_op, real_client_python
 
-from .conftest import Supervisor
+from .conftest import Supervisor, wait_for
 from .test_torch import get, put
 
 __all__ = ["real_client_python"]
@@ -69,6 +69,25 @@ def test_keras_model_runs(ai_server: Any, cpu_worker: Supervisor, dense: Any) ->
     put(conn, "x", x5)
     conn.execute_command("AI.MODELRUN", "m", "INPUTS", "x", "OUTPUTS", "y")
     np.testing.assert_allclose(get(conn, "y"), expected(model, x5), rtol=1e-5)
+
+
+def test_tensorflow_is_loaded_at_the_first_tf_model(
+    ai_server: Any, supervisor: Supervisor, dense: Any
+) -> None:
+    """Workers register TF without importing it: the import (seconds, ~0.5 GB) waits for a TF run."""
+    supervisor.start(backends=["TORCH", "TF"])
+    wait_for(supervisor.worker_pids, what="the worker's log")
+    maps = Path(f"/proc/{supervisor.worker_pids()[-1]}/maps")
+    assert "/tensorflow/" not in maps.read_text()
+    model, blob, inputs, outputs = dense
+    conn = ai_server.client()
+    store(conn, "m", blob, inputs, outputs)
+    put(conn, "x", np.ones((1, 4), dtype=np.float32))
+    conn.execute_command("AI.MODELEXECUTE", "m", "INPUTS", 1, "x", "OUTPUTS", 1, "y")
+    assert "/tensorflow/" in maps.read_text()
+    np.testing.assert_allclose(get(conn, "y"), expected(model, np.ones((1, 4), dtype=np.float32)), rtol=1e-5)
+    # TensorFlow's start-up chatter stays out of the worker's log.
+    assert "absl::InitializeLog" not in supervisor.logs() and "oneDNN" not in supervisor.logs()
 
 
 def test_inputs_and_outputs_follow_the_stored_names(

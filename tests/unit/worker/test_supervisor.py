@@ -10,6 +10,9 @@ import pytest
 from smartsim.server.worker import backends, supervisor
 from smartsim.server.worker.supervisor import UsageError, normalize_device, resolve_backends
 
+# Every module that can run TF or TFLITE models.
+TENSORFLOW_FAMILY = ("tensorflow", "ai_edge_litert", "tflite_runtime")
+
 
 def hide(monkeypatch: pytest.MonkeyPatch, *modules: str) -> None:
     real = importlib.util.find_spec
@@ -22,11 +25,11 @@ def hide(monkeypatch: pytest.MonkeyPatch, *modules: str) -> None:
 
 
 def test_default_backends_skip_missing_frameworks(monkeypatch: pytest.MonkeyPatch) -> None:
-    hide(monkeypatch, "onnxruntime")
+    hide(monkeypatch, "onnxruntime", *TENSORFLOW_FAMILY)
     assert resolve_backends(None) == ["TORCH"]
     with pytest.raises(UsageError, match=r"pip install smartsim\[onnx\]"):
         resolve_backends("TORCH,ONNX")
-    hide(monkeypatch, "onnxruntime", "torch")
+    hide(monkeypatch, "onnxruntime", "torch", *TENSORFLOW_FAMILY)
     with pytest.raises(UsageError, match="no machine-learning framework"):
         resolve_backends(None)
 
