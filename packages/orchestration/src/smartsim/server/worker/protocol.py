@@ -102,7 +102,7 @@ def encode_tensor(array: np.ndarray) -> list[Any]:
     array = np.asarray(array)
     if is_string_array(array):
         return ["STRING", array.ndim, *array.shape, encode_strings(array)]
-    array = np.ascontiguousarray(array)
+    array = np.asarray(array, order="C")  # keeps 0-d (ascontiguousarray makes it 1-d)
     name = DTYPE_NAMES.get(array.dtype)
     if name is None:
         raise WorkerError(f"ERR unsupported output tensor type {array.dtype}")

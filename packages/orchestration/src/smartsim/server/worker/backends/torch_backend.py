@@ -11,6 +11,7 @@ import torch
 
 from ..batching import run_batched
 from ..protocol import Request, WorkerError, is_string_array
+from . import torch_extensions
 
 INPUT_COUNT_ERROR = "Number of keys given as INPUTS here does not match model definition"
 
@@ -42,7 +43,7 @@ def to_tensor(array: np.ndarray, device: torch.device) -> torch.Tensor:
 
 
 def to_array(tensor: torch.Tensor) -> np.ndarray:
-    return np.ascontiguousarray(tensor.detach().to("cpu").contiguous().numpy())
+    return np.asarray(tensor.detach().to("cpu").contiguous().numpy(), order="C")
 
 
 def flatten(value: Any, function: str) -> list[torch.Tensor]:
@@ -101,10 +102,15 @@ class TorchModel:
 
 
 class TorchScript:
+    """A script's compilation unit. Its names ``torch``, ``redis`` and ``redisAI`` resolve as in
+    RedisAI (``torch_extensions``); ``redis``/``redisAI`` calls are served by the host given to
+    ``run``."""
+
     def __init__(self, source: bytes, device: str) -> None:
         self.device = torch_device(device)
         try:
-            self.unit = torch.jit.CompilationUnit(source.decode())
+            self.unit = torch.jit.CompilationUnit()
+            self.unit.define(source.decode(), rcb=torch_extensions.resolve)
         except Exception as error:
             raise WorkerError(_short(error)) from error
 
@@ -114,13 +120,26 @@ class TorchScript:
         except Exception:
             return None
 
-    def run(self, requests: Sequence[Request], function: str, entry_point: bool) -> list[list[np.ndarray]]:
+    def run(
+        self,
+        requests: Sequence[Request],
+        function: str,
+        entry_point: bool,
+        host: torch_extensions.ScriptHost | None = None,
+    ) -> list[list[np.ndarray]]:
         fn = self._function(function)
         if fn is None:
             raise WorkerError(f"Function does not exist: {function}")
-        return [self._call(fn, function, entry_point, request) for request in requests]
+        return [self._call(fn, function, entry_point, request, host) for request in requests]
 
-    def _call(self, fn: Any, name: str, entry_point: bool, request: Request) -> list[np.ndarray]:
+    def _call(
+        self,
+        fn: Any,
+        name: str,
+        entry_point: bool,
+        request: Request,
+        host: torch_extensions.ScriptHost | None,
+    ) -> list[np.ndarray]:
         check_no_strings(request.inputs)
         tensors = [to_tensor(a, torch.device("cpu")) for a in request.inputs]
         if entry_point:
@@ -128,10 +147,13 @@ class TorchScript:
         else:
             call_args = self._bind_legacy(fn, name, tensors)
         try:
-            with torch.no_grad():
+            with torch.no_grad(), torch_extensions.hosting(host):
                 result = fn(*call_args)
         except Exception as error:
-            raise WorkerError(_short(error)) from error
+            # An error of redis.execute / redisAI.model_execute is reported as its own text, not
+            # inside the interpreter's traceback.
+            raised = torch_extensions.last_error()
+            raise WorkerError(str(raised) if raised is not None else _short(error)) from error
         if request.noutputs == 0:
             return []
         outputs = flatten(result, name) if result is not None else []
