@@ -7,25 +7,32 @@ in its own virtual environment (built on first use, as the compatibility tests d
 subprocess that times itself; both clients time the same loop. Prints a table of ratios
 (ours / theirs, higher is better) and writes a plot as SVG.
 
+With ``--cluster`` both clients run against a 3-shard Redis Cluster (formed as the cluster tests
+form it, ``tests/cluster_support.py``), seeded with one shard's address; the tensors and datasets
+then live on different shards and the list read fans out to all of them.
+
 Goal: at least 1.0x the real client for every size from 64 KiB, at least 0.8x at 1 KiB.
 
-Usage: ``python benchmarks/bench_client_vs_smartredis.py [--reps 5] [--svg client.svg] [--json out.json]``
+Usage: ``python benchmarks/bench_client_vs_smartredis.py [--cluster] [--reps 5] [--svg client.svg]
+[--json out.json]``
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from _server import running_server
 
+from cluster_support import RunningCluster
 from compat.real_client import ensure_compat_venv
 
 SIZES = [1 << 10, 1 << 14, 1 << 16, 1 << 18, 1 << 20, 1 << 22, 1 << 24, 1 << 26]
@@ -48,9 +55,11 @@ def timed(fn, count, reps):
         samples.append((time.perf_counter() - started) / count)
     return statistics.median(samples)
 
-def run(address, sizes, reps):
-    client = Client(cluster=False, address=address)
+def run(address, sizes, reps, cluster):
+    client = Client(cluster=cluster, address=address)
     results = {}
+    client.put_tensor("small", np.ones(4))
+    results["tensor_exists"] = timed(lambda i: client.tensor_exists("small"), 200, reps)
     for size in sizes:
         array = np.random.default_rng(size).random(size // 8)
         count = batch_for(size)
@@ -78,22 +87,29 @@ def run(address, sizes, reps):
 
 if __name__ == "__main__":
     address, sizes, reps = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
-    print(json.dumps(run(address, sizes, reps)))
+    print(json.dumps(run(address, sizes, reps, sys.argv[4] == "cluster")))
 """
 
 
-def _ours(address: str, sizes: list[int], reps: int) -> dict[str, float]:
+def _ours(address: str, sizes: list[int], reps: int, cluster: bool) -> dict[str, float]:
     namespace: dict[str, Any] = {"__name__": "bench_timer"}
     exec(compile(TIMER, "bench_timer", "exec"), namespace)  # the same loop text as theirs
-    run: Callable[[str, list[int], int], dict[str, float]] = namespace["run"]
-    return run(address, sizes, reps)
+    run: Callable[[str, list[int], int, bool], dict[str, float]] = namespace["run"]
+    return run(address, sizes, reps, cluster)
 
 
-def _theirs(python: Path, address: str, sizes: list[int], reps: int) -> dict[str, float]:
+def _theirs(python: Path, address: str, sizes: list[int], reps: int, cluster: bool) -> dict[str, float]:
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as script:
         script.write(TIMER)
     completed = subprocess.run(
-        [str(python), script.name, address, json.dumps(sizes), str(reps)],
+        [
+            str(python),
+            script.name,
+            address,
+            json.dumps(sizes),
+            str(reps),
+            "cluster" if cluster else "standalone",
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -101,7 +117,7 @@ def _theirs(python: Path, address: str, sizes: list[int], reps: int) -> dict[str
             "PATH": "/usr/bin:/bin",
             "SR_LOG_LEVEL": "quiet",
             "SR_LOG_FILE": "/dev/null",
-            "SR_DB_TYPE": "Standalone",
+            "SR_DB_TYPE": "Clustered" if cluster else "Standalone",
         },
     )
     Path(script.name).unlink()
@@ -145,21 +161,37 @@ def _svg(sizes: list[int], ratios: dict[str, list[float]], path: Path) -> None:
     path.write_text("\n".join(parts))
 
 
+@contextlib.contextmanager
+def _database(cluster: bool) -> Iterator[str]:
+    """The address both clients are given: a standalone server, or one shard of a cluster."""
+    if not cluster:
+        with running_server() as server:
+            yield f"{server.host}:{server.port}"
+        return
+    with tempfile.TemporaryDirectory(prefix="smartsim-bench-cluster-") as workdir:
+        shards = RunningCluster(Path(workdir))
+        try:
+            yield shards.addresses[1]
+        finally:
+            shards.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--cluster", action="store_true", help="compare on a 3-shard cluster")
     parser.add_argument("--max-size", type=int, default=SIZES[-1])
     parser.add_argument("--svg", type=Path, default=Path("client_vs_smartredis.svg"))
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     sizes = [size for size in SIZES if size <= args.max_size]
     python = ensure_compat_venv()
-    with running_server() as server:
-        address = f"{server.host}:{server.port}"
-        theirs = _theirs(python, address, sizes, args.reps)
-        ours = _ours(address, sizes, args.reps)
+    with _database(args.cluster) as address:
+        theirs = _theirs(python, address, sizes, args.reps, args.cluster)
+        ours = _ours(address, sizes, args.reps, args.cluster)
+    print("3-shard cluster" if args.cluster else "standalone")
     print(f"{'operation':<28}{'ours':>14}{'SmartRedis':>14}{'ratio':>8}")
     ratios: dict[str, list[float]] = {"put_tensor": [], "get_tensor": []}
     for name in theirs:
