@@ -16,6 +16,9 @@ on a shared machine favours none of them.
 
 Goal: at most 150 µs median overhead for ``run_model``.
 
+``--lean-worker`` serves the model with ``_lean_workers.lean_torch_worker`` (bare socket, hiredis,
+positional parsing) instead of the real workers: a what-if for the worker's protocol client.
+
     python benchmarks/bench_run_model_overhead.py
     python benchmarks/bench_run_model_overhead.py --calls 2000 --reps 7 --transport unix
     python benchmarks/bench_run_model_overhead.py --server-cpus 0 --client-cpus 1 --worker-cpus 1
@@ -27,14 +30,16 @@ within one CPU layout.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
+import multiprocessing
 import os
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +47,10 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _server import TRANSPORTS, parse_cpus, running_server
+from _lean_workers import lean_torch_worker
+from _server import TRANSPORTS, BenchServer, parse_cpus, running_server
 from _workers import running_workers, torchscript_blob, worker_address
+from bench_exec_roundtrip import wait_for_worker
 
 from smartredis import Client
 
@@ -222,12 +229,38 @@ def summarize(samples: dict[str, list[int]]) -> dict[str, dict[str, float]]:
     return summary
 
 
+@contextlib.contextmanager
+def serving(server: BenchServer, transport: str, lean: bool, cpus: set[int] | None) -> Iterator[None]:
+    """The real workers, or the lean stand-in that shows what the worker's protocol client costs."""
+    if not lean:
+        with running_workers(server, transport, cpus=cpus):
+            yield
+        return
+    process = multiprocessing.get_context("spawn").Process(
+        target=lean_torch_worker, args=(worker_address(server, transport), cpus), daemon=True
+    )
+    process.start()
+    probe = server.client("tcp")
+    try:
+        wait_for_worker(probe, process)
+        yield
+    finally:
+        process.terminate()
+        process.join(10)
+        probe.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--calls", type=int, default=1000, help="calls per block, default 1000")
     parser.add_argument("--reps", type=int, default=5, help="blocks per mode, default 5")
     parser.add_argument("--transport", choices=[*TRANSPORTS, "both"], default="both")
     parser.add_argument("--no-real-client", action="store_true", help="skip the SmartRedis 0.6.1 columns")
+    parser.add_argument(
+        "--lean-worker",
+        action="store_true",
+        help="serve with _lean_workers.lean_torch_worker instead of the real workers (what-if)",
+    )
     parser.add_argument("--server-cpus", help="pin the server, e.g. 0")
     parser.add_argument("--client-cpus", help="pin this process (and the real client), e.g. 1")
     parser.add_argument("--worker-cpus", help="pin the worker processes, e.g. 1")
@@ -246,7 +279,7 @@ def main() -> int:
     results: dict[str, dict[str, dict[str, float]]] = {}
     with running_server(server_cpus=parse_cpus(args.server_cpus)) as server:
         for transport in transports:
-            with running_workers(server, transport, cpus=parse_cpus(args.worker_cpus)):
+            with serving(server, transport, args.lean_worker, parse_cpus(args.worker_cpus)):
                 results[transport] = summarize(measure_transport(transport, server, blob, args, real_python))
             print_table(transport, results[transport])
     if args.json:

@@ -44,11 +44,8 @@ from smartsim.server.worker.backends.torch_backend import TorchModel
 from smartsim.server.worker.protocol import encode_outputs, parse_run
 
 
-def cpu_ns_and_slices(pid: int) -> tuple[int, int, int]:
-    """CPU time (ns) and number of times on a CPU of every thread of ``pid`` (schedstat), and
-    the process's system time in clock ticks (``/proc/<pid>/stat``: the kernel's share)."""
-    with open(f"/proc/{pid}/stat") as handle:
-        system_ticks = int(handle.read().rpartition(")")[2].split()[12])
+def cpu_ns_and_slices(pid: int) -> tuple[int, int]:
+    """CPU time (ns) and number of times on a CPU of every thread of ``pid`` (schedstat)."""
     cpu = slices = 0
     for task in os.listdir(f"/proc/{pid}/task"):
         try:
@@ -58,10 +55,7 @@ def cpu_ns_and_slices(pid: int) -> tuple[int, int, int]:
             continue
         cpu += int(fields[0])
         slices += int(fields[2])
-    return cpu, slices, system_ticks
-
-
-_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
+    return cpu, slices
 
 
 @dataclass
@@ -71,7 +65,6 @@ class Stage:
     wall_us: float
     cpu_us: dict[str, float]
     wakeups: dict[str, float]
-    system_share: dict[str, float]
 
 
 def measure(call: Callable[[], Any], pids: dict[str, int], calls: int, reps: int) -> Stage:
@@ -91,12 +84,6 @@ def measure(call: Callable[[], Any], pids: dict[str, int], calls: int, reps: int
         statistics.median(blocks),
         {name: (after[name][0] - before[name][0]) / total / 1e3 for name in pids},
         {name: (after[name][1] - before[name][1]) / total for name in pids},
-        {
-            name: (after[name][2] - before[name][2])
-            / _TICKS_PER_S
-            / max(1e-9, (after[name][0] - before[name][0]) / 1e9)
-            for name in pids
-        },
     )
 
 
@@ -224,18 +211,12 @@ def main() -> int:
     with running_server() as server:
         for transport in transports:
             stages, other = profile(server, transport, blob, args)
-            print(
-                f"\n{transport}: µs per call (wall: median; CPU µs, times on a CPU and kernel share of"
-                " the CPU time: mean per call, client/server/worker)"
-            )
-            print(f"  {'stage':<32}{'wall':>8}{'client':>8}{'server':>8}{'worker':>8}  wake-ups  kernel %")
+            print(f"\n{transport}: µs per call (wall: median; CPU µs and times on a CPU: mean per call)")
+            print(f"  {'stage':<32}{'wall':>8}{'client':>8}{'server':>8}{'worker':>8}  on CPU c/s/w")
             for name, stage in stages.items():
                 cpu = [f"{stage.cpu_us[p]:>8.1f}" if p in stage.cpu_us else f"{'':>8}" for p in PROCESSES]
                 wakeups = "/".join(f"{stage.wakeups[p]:.1f}" for p in PROCESSES if p in stage.wakeups)
-                kernel = "/".join(
-                    f"{stage.system_share[p] * 100:.0f}" for p in PROCESSES if p in stage.system_share
-                )
-                print(f"  {name:<32}{stage.wall_us:>8.1f}{''.join(cpu)}  {wakeups:<12}{kernel}")
+                print(f"  {name:<32}{stage.wall_us:>8.1f}{''.join(cpu)}  {wakeups}")
             for name, value in other.items():
                 print(f"  {name:<36}{value:>8.1f}", flush=True)
     return 0
