@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -191,9 +192,17 @@ def run_ours(
     return results
 
 
+# SmartRedis prefixes the messages of most methods with where it failed; the rest is the text
+# users see and must match ("<Class>.<method> execution failed\nFile ..., in SmartRedis library\n").
+_SMARTREDIS_LOCATION = re.compile(r"^[\w.]+ execution failed\n(File .*\n)?")
+
+
 def normalise(result: dict[str, Any]) -> Any:
-    """Results compare by value; errors by class (messages carry library-specific detail)."""
-    return ("error", result["error"]) if "error" in result else ("ok", result["ok"])
+    """Results compare by value; errors by public class and by message without SmartRedis'
+    location header."""
+    if "error" in result:
+        return ("error", result["error"], _SMARTREDIS_LOCATION.sub("", result["message"]))
+    return ("ok", result["ok"])
 
 
 def assert_same_results(

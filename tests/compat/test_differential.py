@@ -1,6 +1,6 @@
 """Differential tests: the same operation sequences through the real SmartRedis 0.6.1 client and
 through ours, each against its own fresh standalone server, must give the same results, the same
-errors (by class) and identical keyspaces (names, types, bytes).
+errors (class and message) and identical keyspaces (names, types, bytes).
 
 The operations, their strategies and our runner live in ``compat/differential.py``; the cluster
 variant is ``test_differential_cluster.py``.
@@ -48,5 +48,34 @@ def test_same_results_and_keyspace(
     )
     theirs = real.run_raw(ops)
     ours = run_ours(f"{ours_server.host}:{ours_server.port}", "Standalone", env, ops)
+    assert_same_results(ops, theirs, ours)
+    assert stored_contents(ours_server.client()) == stored_contents(theirs_server.client())
+
+
+@pytest.mark.parametrize(
+    ("batch_size", "min_batch_size", "min_batch_timeout"),
+    [(0, 2, 0), (0, 0, 10), (4, 0, 10), (4, 2, 10)],
+)
+def test_batch_settings_are_checked_alike(
+    servers: tuple[Any, Any],
+    real_client_python: Any,
+    batch_size: int,
+    min_batch_size: int,
+    min_batch_timeout: int,
+) -> None:
+    ops = [
+        {
+            "op": "set_model",
+            "name": "m",
+            "model": "bW9kZWw=",
+            "backend": "TORCH",
+            "batch_size": batch_size,
+            "min_batch_size": min_batch_size,
+            "min_batch_timeout": min_batch_timeout,
+        }
+    ]
+    theirs_server, ours_server = servers
+    theirs = RealClient(real_client_python, f"{theirs_server.host}:{theirs_server.port}").run_raw(ops)
+    ours = run_ours(f"{ours_server.host}:{ours_server.port}", "Standalone", {}, ops)
     assert_same_results(ops, theirs, ours)
     assert stored_contents(ours_server.client()) == stored_contents(theirs_server.client())

@@ -1,6 +1,6 @@
 """Differential tests in cluster mode: the same operation sequences through the real SmartRedis
 0.6.1 client and through ours (SR_DB_TYPE=Clustered), each against its own 3-shard cluster with
-our module, must give the same results, the same errors (by class) and, shard by shard,
+our module, must give the same results, the same errors (class and message) and, shard by shard,
 identical keyspaces.
 
 Both clusters assign the same slot ranges to their shards (``--cluster create`` splits the

@@ -48,9 +48,15 @@ def _check_batch_settings(batch_size: int, min_batch_size: int, min_batch_timeou
     ):
         check_type(value, int, name)
     if batch_size == 0 and (min_batch_size > 0 or min_batch_timeout > 0):
-        raise RedisRuntimeError("batch_size must be non-zero if min_batch_size or min_batch_timeout is used.")
+        raise RedisRuntimeError(
+            "batch_size must be non-zero if min_batch_size or min_batch_timeout is used; "
+            "otherwise batching will not be performed."
+        )
     if min_batch_timeout > 0 and min_batch_size == 0:
-        raise RedisRuntimeError("min_batch_size must be non-zero if min_batch_timeout is used.")
+        raise RedisRuntimeError(
+            "min_batch_size must be non-zero if min_batch_timeout is used; "
+            "otherwise the min_batch_timeout parameter is ignored."
+        )
 
 
 def _check_gpus(first_gpu: int, num_gpus: int) -> None:
