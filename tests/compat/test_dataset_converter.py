@@ -219,3 +219,26 @@ def test_transform_without_coordinates_or_attributes(our_client: Client) -> None
     xarray.testing.assert_identical(
         arrays["field"], xarray.DataArray(np.ones((2, 2), dtype=np.float32), name="field", dims=["r", "c"])
     )
+
+
+def test_each_variable_gets_only_the_coordinates_it_names() -> None:
+    xarray = pytest.importorskip("xarray", reason="transform_to_xarray needs xarray (pip install xarray)")
+    dataset = Dataset("two")
+    dataset.add_tensor("along_x", np.zeros(2))
+    dataset.add_tensor("along_y", np.ones(3))
+    dataset.add_tensor("x", np.array([0.0, 1.0]))
+    dataset.add_tensor("y", np.array([5.0, 6.0, 7.0]))
+    dataset.add_meta_string("dim_x", "x")
+    dataset.add_meta_string("dim_y", "y")
+    DatasetConverter.add_metadata_for_xarray(dataset, "along_x", "dim_x", "x")
+    DatasetConverter.add_metadata_for_xarray(dataset, "along_y", "dim_y", "y")
+    DatasetConverter.add_metadata_for_xarray(dataset, ["x"], ["dim_x"])
+    DatasetConverter.add_metadata_for_xarray(dataset, ["y"], ["dim_y"])
+    arrays = DatasetConverter.transform_to_xarray(dataset)
+    assert sorted(arrays) == ["along_x", "along_y"]
+    assert list(arrays["along_x"].coords) == ["x"]
+    assert list(arrays["along_y"].coords) == ["y"]
+    xarray.testing.assert_identical(
+        arrays["along_y"],
+        xarray.DataArray(np.ones(3), name="along_y", dims=["y"], coords={"y": (["y"], [5.0, 6.0, 7.0])}),
+    )
