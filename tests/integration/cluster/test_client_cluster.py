@@ -6,11 +6,16 @@ client under test.
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
 import numpy as np
 import pytest
 import redis
 
-from cluster_support import RunningCluster
+from cluster_support import RunningCluster, poll_until
+from compat.workers import running_workers
 from smartredis import Client, Dataset, RedisRuntimeError, keys
 from smartredis.keys import key_slot
 
@@ -111,41 +116,69 @@ def test_keyless_commands_and_admin_calls_reach_the_named_nodes(
         client.get_db_node_info(["127.0.0.1:1"])
 
 
-def _migrate_slot_start(cluster: RunningCluster, slot: int) -> tuple[redis.Redis, redis.Redis, str, str]:
-    """Mark ``slot`` MIGRATING on its owner and IMPORTING on another shard."""
-    owners = _owners(cluster)
-    source = owners[slot]
-    target = next(connection for connection in set(owners.values()) if connection is not source)
-    source_id = source.execute_command("CLUSTER MYID").decode()
-    target_id = target.execute_command("CLUSTER MYID").decode()
-    target.execute_command("CLUSTER SETSLOT", slot, "IMPORTING", source_id)
-    source.execute_command("CLUSTER SETSLOT", slot, "MIGRATING", target_id)
-    return source, target, source_id, target_id
+class SlotMover:
+    """Moves slots between shards for a test and gives them back (empty) afterwards, so the next
+    tests of the module see the original three contiguous ranges again."""
+
+    def __init__(self, cluster: RunningCluster) -> None:
+        self.cluster = cluster
+        self.moved: list[tuple[int, str]] = []
+
+    def start(self, slot: int) -> tuple[redis.Redis, redis.Redis, str]:
+        """Mark ``slot`` MIGRATING on its owner and IMPORTING on another shard."""
+        owners = _owners(self.cluster)
+        source = owners[slot]
+        target = next(connection for connection in set(owners.values()) if connection is not source)
+        source_id = source.execute_command("CLUSTER MYID").decode()
+        target_id = target.execute_command("CLUSTER MYID").decode()
+        self.moved.append((slot, source_id))
+        target.execute_command("CLUSTER SETSLOT", slot, "IMPORTING", source_id)
+        source.execute_command("CLUSTER SETSLOT", slot, "MIGRATING", target_id)
+        return source, target, target_id
+
+    def finish(self, slot: int, target_id: str) -> None:
+        for connection in self.cluster.shard_clients():
+            connection.execute_command("CLUSTER SETSLOT", slot, "NODE", target_id)
+
+    def restore(self) -> None:
+        self.cluster.flush()
+        shards = self.cluster.shard_clients()
+        for slot, owner_id in self.moved:
+            for connection in shards:
+                connection.execute_command("CLUSTER SETSLOT", slot, "STABLE")
+            for connection in shards:
+                connection.execute_command("CLUSTER SETSLOT", slot, "NODE", owner_id)
+
+        def contiguous() -> bool:
+            return all(len(connection.execute_command("CLUSTER SLOTS")) == 3 for connection in shards)
+
+        poll_until(contiguous, 30, "the slots did not return to their shards", self.cluster.logs)
+
+
+@pytest.fixture
+def slots(ai_cluster: RunningCluster) -> Iterator[SlotMover]:
+    mover = SlotMover(ai_cluster)
+    yield mover
+    mover.restore()
 
 
 def _port(connection: redis.Redis) -> int:
     return int(connection.connection_pool.connection_kwargs["port"])
 
 
-def test_ask_during_a_migration_and_moved_after_it(client: Client, ai_cluster: RunningCluster) -> None:
+def test_ask_during_a_migration_and_moved_after_it(client: Client, slots: SlotMover) -> None:
     keys = [f"{{mig}}.t{i}" for i in range(4)]
     for i, key in enumerate(keys):
         client.put_tensor(key, np.full(3, i, dtype=np.int16))
     slot = key_slot(keys[0])
-    source, target, _, target_id = _migrate_slot_start(ai_cluster, slot)
-    try:
-        # Half the keys move: the source answers ASK for them and still serves the others.
-        source.execute_command("MIGRATE", "127.0.0.1", _port(target), "", 0, 5000, "KEYS", *keys[:2])
-        for i, key in enumerate(keys):
-            assert (client.get_tensor(key) == i).all()
-        assert source.execute_command("CLUSTER COUNTKEYSINSLOT", slot) == 2
-        source.execute_command("MIGRATE", "127.0.0.1", _port(target), "", 0, 5000, "KEYS", *keys[2:])
-        for connection in ai_cluster.shard_clients():
-            connection.execute_command("CLUSTER SETSLOT", slot, "NODE", target_id)
-    except BaseException:
-        for connection in ai_cluster.shard_clients():
-            connection.execute_command("CLUSTER SETSLOT", slot, "STABLE")
-        raise
+    source, target, target_id = slots.start(slot)
+    # Half the keys move: the source answers ASK for them and still serves the others.
+    source.execute_command("MIGRATE", "127.0.0.1", _port(target), "", 0, 5000, "KEYS", *keys[:2])
+    for i, key in enumerate(keys):
+        assert (client.get_tensor(key) == i).all()
+    assert source.execute_command("CLUSTER COUNTKEYSINSLOT", slot) == 2
+    source.execute_command("MIGRATE", "127.0.0.1", _port(target), "", 0, 5000, "KEYS", *keys[2:])
+    slots.finish(slot, target_id)
     # The client's slot map still names the source: every path must follow MOVED.
     for i, key in enumerate(keys):
         assert (client.get_tensor(key) == i).all()
@@ -154,23 +187,17 @@ def test_ask_during_a_migration_and_moved_after_it(client: Client, ai_cluster: R
     assert (client.get_tensor(keys[0]) == 9).all()
 
 
-def test_a_pipeline_follows_moved_and_keeps_reply_order(client: Client, ai_cluster: RunningCluster) -> None:
+def test_a_pipeline_follows_moved_and_keeps_reply_order(client: Client, slots: SlotMover) -> None:
     dataset = Dataset("moving")
     dataset.add_tensor("a", np.arange(3, dtype=np.float64))
     dataset.add_meta_string("note", "before")
     client.put_dataset(dataset)
     meta_key = keys.dataset_meta_key(keys.dataset_key("moving", ""))
     slot = key_slot(meta_key)
-    source, target, _, target_id = _migrate_slot_start(ai_cluster, slot)
-    try:
-        keys_in_slot = list(source.execute_command("CLUSTER GETKEYSINSLOT", slot, 100))
-        source.execute_command("MIGRATE", "127.0.0.1", _port(target), "", 0, 5000, "KEYS", *keys_in_slot)
-        for connection in ai_cluster.shard_clients():
-            connection.execute_command("CLUSTER SETSLOT", slot, "NODE", target_id)
-    except BaseException:
-        for connection in ai_cluster.shard_clients():
-            connection.execute_command("CLUSTER SETSLOT", slot, "STABLE")
-        raise
+    source, target, target_id = slots.start(slot)
+    keys_in_slot = list(source.execute_command("CLUSTER GETKEYSINSLOT", slot, 100))
+    source.execute_command("MIGRATE", "127.0.0.1", _port(target), "", 0, 5000, "KEYS", *keys_in_slot)
+    slots.finish(slot, target_id)
     # The client's slot map still names the source: the first command after the move is the
     # dataset write pipeline, whose every command comes back MOVED and is sent again in order.
     dataset.add_meta_string("note", "after")
@@ -179,3 +206,46 @@ def test_a_pipeline_follows_moved_and_keeps_reply_order(client: Client, ai_clust
     back = client.get_dataset("moving")
     assert np.array_equal(back.get_tensor("a"), np.arange(3))
     assert back.get_meta_strings("note") == ["before", "after"]
+
+
+def test_models_and_scripts_run_on_the_shard_of_their_first_input(
+    client: Client, ai_cluster: RunningCluster, tmp_path: Path
+) -> None:
+    torch = pytest.importorskip("torch", reason="the inference workers need torch")
+
+    class Double(torch.nn.Module):  # type: ignore[misc]
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x * 2
+
+    buffer = io.BytesIO()
+    torch.jit.save(torch.jit.script(Double()), buffer)
+    x = np.arange(8, dtype=np.float32).reshape(2, 4)
+    client.put_tensor("x", x)
+    client.put_tensor("b", np.full((2, 4), 0.5, dtype=np.float32))
+    client.set_model("double", buffer.getvalue(), "TORCH")
+    client.set_script("add", "def add(a, b):\n    return a + b\n")
+    assert client.model_exists("double") and client.get_model("double") == buffer.getvalue()
+    with running_workers(ai_cluster.addresses, tmp_path / "workers"):
+        client.run_model("double", inputs=["x"], outputs=["y"])
+        client.run_script("add", "add", ["y", "b"], ["z"])
+    assert np.array_equal(client.get_tensor("y"), x * 2)
+    assert np.array_equal(client.get_tensor("z"), x * 2 + 0.5)
+    infos = client.get_ai_info(ai_cluster.addresses, "double")
+    assert sum(int(info["calls"]) for info in infos) == 1, infos
+    client.delete_model("double")
+    client.delete_script("add")
+    assert not client.model_exists("double")
+    # Only the tensors remain: the staged {S}.<name>.TMP keys and every per-shard copy are gone.
+    remaining = sorted(key for shard in ai_cluster.shard_clients() for key in shard.keys())  # noqa: SIM118 (redis-py KEYS)
+    assert remaining == [b"b", b"x", b"y", b"z"]
+
+
+def test_connections_killed_on_every_shard_are_reopened(client: Client, ai_cluster: RunningCluster) -> None:
+    for i in range(6):
+        dataset = Dataset(f"k{i}")
+        dataset.add_tensor("x", np.full(2, i))
+        client.put_dataset(dataset)
+        client.append_to_list("killed", dataset)
+    for shard in ai_cluster.shard_clients():
+        assert shard.execute_command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes") >= 1
+    assert [int(d.get_tensor("x")[0]) for d in client.get_datasets_from_list("killed")] == list(range(6))
