@@ -7,11 +7,13 @@ loads a model of that backend (seconds and about half a gigabyte for TensorFlow)
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from types import ModuleType
 
 # Modules that can run each backend, preferred first, and the pip extra that installs the first.
@@ -53,30 +55,30 @@ def available_backends() -> list[str]:
     return [name for name in SUPPORTED if is_available(name)]
 
 
-# Lines TensorFlow and LiteRT print to stderr at import whatever TF_CPP_MIN_LOG_LEVEL says.
-_IMPORT_NOISE = (
+# Lines TensorFlow and LiteRT print to stderr whatever TF_CPP_MIN_LOG_LEVEL says: at import, and
+# for every interpreter LiteRT creates.
+_FRAMEWORK_NOISE = (
     "All log messages before absl::InitializeLog() is called",
     "oneDNN custom operations are on",
+    "Created TensorFlow Lite XNNPACK delegate for CPU",
 )
 
 
-def import_quietly(module: str) -> ModuleType:
-    """Import a TensorFlow-family module without its start-up chatter in the worker's log.
+@contextlib.contextmanager
+def quiet_stderr() -> Iterator[None]:
+    """Keep TensorFlow's and LiteRT's start-up chatter out of the worker's log.
 
-    TensorFlow logs through C++ before Python's logging exists: TF_CPP_MIN_LOG_LEVEL silences
-    most of it, the rest is filtered out of file descriptor 2 while the import runs (everything
-    else written meanwhile is passed on).
+    They write through C++ before (or beside) Python's logging: TF_CPP_MIN_LOG_LEVEL silences most
+    of it, the rest is filtered out of file descriptor 2 while the block runs (everything else
+    written meanwhile is passed on).
     """
-    if module in sys.modules:
-        return sys.modules[module]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("ABSL_MIN_LOG_LEVEL", "2")
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as captured:
         os.dup2(captured.fileno(), 2)
         try:
-            return importlib.import_module(module)
+            yield
         finally:
             os.dup2(saved, 2)
             os.close(saved)
@@ -84,8 +86,16 @@ def import_quietly(module: str) -> ModuleType:
             kept = [
                 line
                 for line in captured.read().decode(errors="replace").splitlines(keepends=True)
-                if not any(noise in line for noise in _IMPORT_NOISE)
+                if not any(noise in line for noise in _FRAMEWORK_NOISE)
             ]
             if kept:
                 sys.stderr.write("".join(kept))
                 sys.stderr.flush()
+
+
+def import_quietly(module: str) -> ModuleType:
+    """Import a TensorFlow-family module without its start-up chatter (see ``quiet_stderr``)."""
+    if module in sys.modules:
+        return sys.modules[module]
+    with quiet_stderr():
+        return importlib.import_module(module)

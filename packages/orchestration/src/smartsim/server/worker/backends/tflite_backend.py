@@ -13,7 +13,7 @@ import numpy as np
 
 from ..batching import run_batched
 from ..protocol import Request, WorkerError
-from . import framework_module, import_quietly, missing_framework_message
+from . import framework_module, import_quietly, missing_framework_message, quiet_stderr
 
 INPUT_COUNT_ERROR = "Number of keys given as INPUTS here does not match model definition"
 OUTPUT_COUNT_ERROR = "Number of keys given as OUTPUTS here does not match model definition"
@@ -37,8 +37,11 @@ class TFLiteModel:
             raise WorkerError(f"ERR device {device}: the TFLITE backend runs on CPU only")
         interpreter = interpreter_class()
         try:
-            self.interpreter = interpreter(model_content=blob, num_threads=threads if threads > 0 else None)
-            self.interpreter.allocate_tensors()
+            with quiet_stderr():
+                self.interpreter = interpreter(
+                    model_content=blob, num_threads=threads if threads > 0 else None
+                )
+                self.interpreter.allocate_tensors()
         except Exception as error:
             raise WorkerError(LOAD_ERROR) from error
         self.inputs = self.interpreter.get_input_details()
