@@ -1,6 +1,7 @@
 """In a 3-shard cluster, each client reads what the other wrote: tensors of every dtype (one
 large), datasets with all metadata types, aggregation lists with entries from both writers,
-models and scripts (one copy per shard, found by either client's reader).
+models and scripts (one copy per shard, found by either client's reader, and run by the client
+that did not store them).
 
 Both clients run the operation vocabulary of ``real_client_runner.py`` (ours in this process
 through ``run_ours``), so a read gives the same JSON-able description whichever client made it.
@@ -9,7 +10,9 @@ through ``run_ours``), so a read gives the same JSON-able description whichever 
 from __future__ import annotations
 
 import base64
+import io
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,6 +28,7 @@ from compat.real_client import (
     encode_array,
     put_tensor_op,
 )
+from compat.workers import running_workers
 
 pytestmark = pytest.mark.compat
 
@@ -181,3 +185,64 @@ def test_a_list_with_entries_from_both_writers(cluster: RunningCluster, real_cli
         assert got["name"] == spec.name
         for name, array in spec.tensors:
             assert got["tensors"][name].tobytes() == array.tobytes()
+
+
+def _torchscript_double() -> bytes:
+    torch = pytest.importorskip("torch", reason="building a TorchScript model needs torch")
+
+    class Double(torch.nn.Module):  # type: ignore[misc]
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x * 2
+
+    buffer = io.BytesIO()
+    torch.jit.save(torch.jit.script(Double()), buffer)
+    return buffer.getvalue()
+
+
+def test_models_and_scripts_stored_by_one_client_run_by_the_other(
+    cluster: RunningCluster, real_client_python: Any, tmp_path: Path
+) -> None:
+    """run_model/run_script in a cluster stage inputs and outputs through `{S}.<name>.TMP` keys on
+    the shard of the model copy they pick; the data keys stay on their own shards."""
+    model = base64.b64encode(_torchscript_double()).decode()
+    x = np.arange(8, dtype=np.float32).reshape(2, 4)
+    a, b = np.arange(6, dtype=np.float64), np.full(6, 0.5)
+    with running_workers(cluster.addresses, tmp_path / "workers"):
+        for writer, runner in (("real", "ours"), ("ours", "real")):
+            cluster.flush()
+            _run(
+                writer,
+                cluster,
+                real_client_python,
+                [
+                    {"op": "set_model", "name": "double", "model": model, "backend": "TORCH"},
+                    {"op": "set_script", "name": "ops", "script": "def add(a, b):\n    return a + b\n"},
+                    put_tensor_op("x", x),
+                    put_tensor_op("a", a),
+                    put_tensor_op("b", b),
+                ],
+            )
+            results = _run(
+                runner,
+                cluster,
+                real_client_python,
+                [
+                    {"op": "run_model", "name": "double", "inputs": ["x"], "outputs": ["y"]},
+                    {
+                        "op": "run_script",
+                        "name": "ops",
+                        "function": "add",
+                        "inputs": ["a", "b"],
+                        "outputs": ["s"],
+                    },
+                    {"op": "get_tensor", "name": "y"},
+                    {"op": "get_tensor", "name": "s"},
+                ],
+            )
+            assert results[2] == encode_array(x * 2), (writer, runner)
+            assert results[3] == encode_array(a + b), (writer, runner)
+            # No staging key is left behind: 3 inputs, 2 outputs, 3 model and 3 script copies.
+            keys = [key for connection in cluster.shard_clients() for key in connection.keys()]  # noqa: SIM118 (a Redis client, not a dict)
+            assert not [key for key in keys if key.endswith(b".TMP")], keys
+            assert sorted(k for k in keys if not k.startswith(b"{")) == [b"a", b"b", b"s", b"x", b"y"], keys
+            assert len(keys) == 5 + 3 + 3, keys
