@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -116,3 +117,26 @@ def test_import_quietly_lets_import_errors_through(capfd: pytest.CaptureFixture[
     with pytest.raises(ModuleNotFoundError):
         import_quietly("no_such_framework_here")
     assert capfd.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("backend", "hidden", "extra"),
+    [
+        ("TF", ["tensorflow"], "smartsim[tf]"),
+        ("TFLITE", ["ai_edge_litert", "tflite_runtime", "tensorflow"], "smartsim[tflite]"),
+    ],
+)
+def test_worker_command_names_the_extra(backend: str, hidden: list[str], extra: str) -> None:
+    """``python -m smartsim.server.worker --backends <B>`` without B's framework exits 2 naming the extra."""
+    # None in sys.modules makes find_spec (and import) see the module as not installed.
+    code = (
+        "import sys\n"
+        f"for name in {hidden!r}: sys.modules[name] = None\n"
+        "from smartsim.server.worker.supervisor import main\n"
+        f"sys.exit(main(['--address', '127.0.0.1:1', '--device', 'CPU', '--backends', 'TORCH,{backend}']))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 2, result.stderr
+    assert f"backend {backend} needs" in result.stderr and f"pip install {extra}" in result.stderr
