@@ -89,7 +89,6 @@ class ClusterConnection:
         self._lock = threading.Lock()
         self._connections: dict[NodeName, LeanConnection] = {}
         self._slot_owner: list[NodeName | None] = [None] * HASH_SLOTS
-        self._primaries: list[NodeName] = []
         self._known: set[NodeName] = set()
         self._last: NodeName = self._seed
 
@@ -104,17 +103,14 @@ class ClusterConnection:
             asked = self._last
             reply = self.connection(asked).execute("CLUSTER", "SLOTS")
         owners: list[NodeName | None] = [None] * HASH_SLOTS
-        primaries: list[tuple[int, NodeName]] = []
         known: set[NodeName] = set()
         for low, high, primary, *replicas in reply:
             nodes = [self._node_name(node, asked) for node in (primary, *replicas)]
             known.update(nodes)
-            primaries.append((int(low), nodes[0]))
             owners[int(low) : int(high) + 1] = [nodes[0]] * (int(high) - int(low) + 1)
-        if not primaries:
+        if not reply:
             raise RedisRuntimeError("The cluster reported no slots with CLUSTER SLOTS")
         self._slot_owner = owners
-        self._primaries = list(dict.fromkeys(node for _, node in sorted(primaries)))
         self._known = known
 
     @staticmethod
@@ -122,10 +118,6 @@ class ClusterConnection:
         # An empty host means "the address you reached me at" (the node does not know its IP).
         host = _text(node[0]) or asked[0]
         return (_normal_host(host), int(node[1]))
-
-    def primaries(self) -> list[NodeName]:
-        """Every primary, in the order of the slots it owns."""
-        return list(self._primaries)
 
     def node_named(self, host: str, port: int) -> NodeName | None:
         """The known node (primary or replica) at ``host:port``, or None."""
@@ -191,10 +183,6 @@ class ClusterConnection:
         if isinstance(reply, hiredis.ReplyError):
             raise RedisRuntimeError(f"Redis error when executing command: {reply}")
         return reply
-
-    def execute_on_primaries(self, *args: Any) -> list[Any]:
-        """Run a command on every primary, in slot order; the first error reply is raised."""
-        return [self.execute_on(node, *args) for node in self.primaries()]
 
     def pipeline(self, commands: Sequence[Sequence[Any]]) -> list[Any]:
         """One pipeline per node (each in the order given), replies in the order of ``commands``.
