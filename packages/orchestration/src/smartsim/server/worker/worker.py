@@ -26,6 +26,7 @@ from .protocol import (
     encode_outputs,
     parse_run,
 )
+from .script_host import ShardScriptHost
 
 log = logging.getLogger("smartsim.server.worker")
 
@@ -48,6 +49,7 @@ class Worker:
         self.cache: LRUCache[Any] = LRUCache(config.cache_size)
         self.stopping = False
         self.connection: WorkerConnection | None = None
+        self._script_host: ShardScriptHost | None = None
         self.busy = False
 
     def _configure_frameworks(self) -> None:
@@ -186,6 +188,13 @@ class Worker:
             raise WorkerError(f"ERR TF model {run.key} was replaced before its run; run it again")
         return inputs, outputs
 
+    def script_host(self) -> ShardScriptHost:
+        """What scripts' ``redis.execute`` and ``redisAI.model_execute`` use: a second connection
+        to this worker's shard, opened at the first call."""
+        if self._script_host is None:
+            self._script_host = ShardScriptHost(self.config.address)
+        return self._script_host
+
     def execute(self, run: Run) -> list[Outcome]:
         """The outputs or the error of each request; a failure that concerns the whole run (the
         model does not load, a wrong batch size) raises instead."""
@@ -193,7 +202,8 @@ class Worker:
 
         def execute_requests(requests: Sequence[Request]) -> list[list[np.ndarray]]:
             if run.kind == "SCRIPT":
-                result: list[list[np.ndarray]] = loaded.run(requests, run.function, run.entry_point)
+                host = self.script_host()
+                result: list[list[np.ndarray]] = loaded.run(requests, run.function, run.entry_point, host)
             elif run.backend == "ONNX":
                 result = loaded.run(requests, requests[0].noutputs)
             else:
