@@ -112,6 +112,21 @@ def test_inputs_and_outputs_follow_the_stored_names(
     np.testing.assert_array_equal(get(conn, "s"), a + b)
 
 
+def test_model_inside_a_dag(ai_server: Any, cpu_worker: Supervisor, add_sub: Any) -> None:
+    blob, inputs, outputs = add_sub
+    conn = ai_server.client()
+    store(conn, "m", blob, inputs, outputs)
+    a = np.arange(3, dtype=np.float32).reshape(1, 3)
+    put(conn, "a", a)
+    conn.execute_command(
+        "AI.DAGEXECUTE", "LOAD", 1, "a", "PERSIST", 1, "d", "|>",
+        "AI.MODELEXECUTE", "m", "INPUTS", 2, "a", "a", "OUTPUTS", 2, "s", "tmp", "|>",
+        "AI.MODELEXECUTE", "m", "INPUTS", 2, "s", "a", "OUTPUTS", 2, "s2", "d",
+    )  # fmt: skip
+    np.testing.assert_array_equal(get(conn, "d"), a)  # (a + a) - a
+    assert conn.exists("s", "tmp", "s2") == 0
+
+
 def test_errors_name_what_was_wrong(ai_server: Any, cpu_worker: Supervisor, add_sub: Any) -> None:
     blob, inputs, outputs = add_sub
     conn = ai_server.client()
