@@ -29,6 +29,8 @@ DATASET_NAMES = ["d1", "d2"]
 LIST_NAMES = ["L1", "L2"]
 MODEL_NAMES = ["m1", "m2"]
 SCRIPT_NAMES = ["s1", "s2"]
+# Keys as stored, for key_exists (which never prefixes): plain and with the "w" prefix.
+RAW_KEYS = ["a", "w.a", "{d1}.meta", "w.{d1}.meta", "L1", "w.L1"]
 DTYPES = ["float64", "float32", "int32", "uint8", "int16"]
 # Stored, never run: the server keeps model blobs opaque until a worker loads them.
 MODEL_BLOBS = [b"model-one", bytes(range(256)) * 3]
@@ -72,7 +74,8 @@ def datasets(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def _two_names(names: list[str]) -> st.SearchStrategy[tuple[str, str]]:
-    return st.tuples(st.sampled_from(names), st.sampled_from(names)).filter(lambda pair: pair[0] != pair[1])
+    """Source and destination; the same name now and then (SmartRedis treats that specially)."""
+    return st.tuples(st.sampled_from(names), st.sampled_from(names))
 
 
 @st.composite
@@ -122,6 +125,7 @@ data_operations = st.one_of(
     st.builds(lambda lst: {"op": "delete_list", "list": lst}, st.sampled_from(LIST_NAMES)),
     st.builds(lambda p: {"op": "copy_list", "src": p[0], "dest": p[1]}, _two_names(LIST_NAMES)),
     st.builds(lambda p: {"op": "rename_list", "src": p[0], "dest": p[1]}, _two_names(LIST_NAMES)),
+    st.builds(lambda key: {"op": "key_exists", "key": key}, st.sampled_from(RAW_KEYS)),
     st.builds(lambda source: {"op": "set_data_source", "source": source}, st.sampled_from(["w", "r", "zz"])),
     st.builds(
         lambda kind, value: {"op": f"use_{kind}_ensemble_prefix", "value": value},
