@@ -7,7 +7,8 @@ fixes the layout), where the real worker uses redis-py and builds dataclasses fr
 
 - ``lean_echo_worker``: echoes the input as every output (compare with
   ``bench_exec_roundtrip.echo_worker``, the same loop over redis-py);
-- ``lean_torch_worker``: runs the TorchScript model on the input (compare with the real worker).
+- ``lean_torch_worker``: runs the TorchScript model on the input (compare with the real worker);
+  with ``pipelined=True`` it sends each DONE together with the next NEXT.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ class LeanWorkerConnection:
 
     def call(self, command: bytes) -> Any:
         self.sock.sendall(command)
+        return self.read()
+
+    def read(self) -> Any:
         reply = self.reader.gets()
         while reply is False:
             data = self.sock.recv(1 << 16)
@@ -60,20 +64,33 @@ class LeanWorkerConnection:
 
 
 def serve(
-    address: str, run: Callable[[LeanWorkerConnection, list[Any]], bytes], cpus: set[int] | None
+    address: str,
+    run: Callable[[LeanWorkerConnection, list[Any]], bytes],
+    cpus: set[int] | None,
+    pipelined: bool = False,
 ) -> None:
-    """Register, then answer every NEXT reply with the DONE command ``run`` builds."""
+    """Register, then answer every NEXT reply with the DONE command ``run`` builds.
+
+    ``pipelined``: send each DONE and the following NEXT in one write (two replies to read),
+    saving one worker <-> server round trip per run.
+    """
     if cpus:
         os.sched_setaffinity(0, cpus)
     connection = LeanWorkerConnection(address)
     connection.call(pack("AI._WORKER.HELLO", "CPU", "TORCH"))
-    while True:
-        try:
-            reply = connection.call(_NEXT)
-        except (ConnectionError, OSError):  # the server stopped: the benchmark is over
-            return
-        if reply is not None:
-            connection.call(run(connection, reply))
+    try:
+        reply = connection.call(_NEXT)
+        while True:
+            if reply is None:
+                reply = connection.call(_NEXT)
+            elif pipelined:
+                connection.call(run(connection, reply) + _NEXT)  # the DONE reply
+                reply = connection.read()
+            else:
+                connection.call(run(connection, reply))
+                reply = connection.call(_NEXT)
+    except (ConnectionError, OSError):  # the server stopped: the benchmark is over
+        return
 
 
 def _echo(connection: LeanWorkerConnection, reply: list[Any]) -> bytes:
@@ -86,11 +103,11 @@ def _echo(connection: LeanWorkerConnection, reply: list[Any]) -> bytes:
     return pack(*done)
 
 
-def lean_echo_worker(address: str, cpus: set[int] | None = None) -> None:
-    serve(address, _echo, cpus)
+def lean_echo_worker(address: str, cpus: set[int] | None = None, pipelined: bool = False) -> None:
+    serve(address, _echo, cpus, pipelined)
 
 
-def lean_torch_worker(address: str, cpus: set[int] | None = None) -> None:
+def lean_torch_worker(address: str, cpus: set[int] | None = None, pipelined: bool = False) -> None:
     """Serve a one-input, one-output TorchScript model, one request per run (no batching)."""
     import torch
 
@@ -110,4 +127,4 @@ def lean_torch_worker(address: str, cpus: set[int] | None = None) -> None:
         # The output has the input's dtype: true of the float models this serves.
         return pack("AI._WORKER.DONE", reply[1], "OK", 0, 1, dtype, out.ndim, *out.shape, out.tobytes())
 
-    serve(address, run, cpus)
+    serve(address, run, cpus, pipelined)

@@ -230,14 +230,16 @@ def summarize(samples: dict[str, list[int]]) -> dict[str, dict[str, float]]:
 
 
 @contextlib.contextmanager
-def serving(server: BenchServer, transport: str, lean: bool, cpus: set[int] | None) -> Iterator[None]:
+def serving(
+    server: BenchServer, transport: str, lean: bool, pipelined: bool, cpus: set[int] | None
+) -> Iterator[None]:
     """The real workers, or the lean stand-in that shows what the worker's protocol client costs."""
     if not lean:
         with running_workers(server, transport, cpus=cpus):
             yield
         return
     process = multiprocessing.get_context("spawn").Process(
-        target=lean_torch_worker, args=(worker_address(server, transport), cpus), daemon=True
+        target=lean_torch_worker, args=(worker_address(server, transport), cpus, pipelined), daemon=True
     )
     process.start()
     probe = server.client("tcp")
@@ -261,6 +263,9 @@ def main() -> int:
         action="store_true",
         help="serve with _lean_workers.lean_torch_worker instead of the real workers (what-if)",
     )
+    parser.add_argument(
+        "--pipelined", action="store_true", help="with --lean-worker: send each DONE with the next NEXT"
+    )
     parser.add_argument("--server-cpus", help="pin the server, e.g. 0")
     parser.add_argument("--client-cpus", help="pin this process (and the real client), e.g. 1")
     parser.add_argument("--worker-cpus", help="pin the worker processes, e.g. 1")
@@ -279,7 +284,7 @@ def main() -> int:
     results: dict[str, dict[str, dict[str, float]]] = {}
     with running_server(server_cpus=parse_cpus(args.server_cpus)) as server:
         for transport in transports:
-            with serving(server, transport, args.lean_worker, parse_cpus(args.worker_cpus)):
+            with serving(server, transport, args.lean_worker, args.pipelined, parse_cpus(args.worker_cpus)):
                 results[transport] = summarize(measure_transport(transport, server, blob, args, real_python))
             print_table(transport, results[transport])
     if args.json:

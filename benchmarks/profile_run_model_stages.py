@@ -163,9 +163,15 @@ def profile(
     stub.join(10)
     while raw.execute_command("AI._WORKER.LIST"):
         time.sleep(0.01)  # the stub's connection closes asynchronously
-    for label, target in (("lean stub", lean_echo_worker), ("lean torch", lean_torch_worker)):
+    lean_workers: tuple[tuple[str, Callable[..., None], bool], ...] = (
+        ("lean stub", lean_echo_worker, False),
+        ("lean torch", lean_torch_worker, False),
+        ("lean torch DONE+NEXT", lean_torch_worker, True),
+        ("lean stub DONE+NEXT", lean_echo_worker, True),
+    )
+    for label, target, pipelined in lean_workers:
         lean = multiprocessing.get_context("spawn").Process(
-            target=target, args=(worker_address(server, transport),), daemon=True
+            target=target, args=(worker_address(server, transport), None, pipelined), daemon=True
         )
         lean.start()
         wait_for_worker(raw, lean)
@@ -212,13 +218,13 @@ def main() -> int:
         for transport in transports:
             stages, other = profile(server, transport, blob, args)
             print(f"\n{transport}: µs per call (wall: median; CPU µs and times on a CPU: mean per call)")
-            print(f"  {'stage':<32}{'wall':>8}{'client':>8}{'server':>8}{'worker':>8}  on CPU c/s/w")
+            print(f"  {'stage':<42}{'wall':>8}{'client':>8}{'server':>8}{'worker':>8}  on CPU c/s/w")
             for name, stage in stages.items():
                 cpu = [f"{stage.cpu_us[p]:>8.1f}" if p in stage.cpu_us else f"{'':>8}" for p in PROCESSES]
                 wakeups = "/".join(f"{stage.wakeups[p]:.1f}" for p in PROCESSES if p in stage.wakeups)
-                print(f"  {name:<32}{stage.wall_us:>8.1f}{''.join(cpu)}  {wakeups}")
+                print(f"  {name:<42}{stage.wall_us:>8.1f}{''.join(cpu)}  {wakeups}")
             for name, value in other.items():
-                print(f"  {name:<36}{value:>8.1f}", flush=True)
+                print(f"  {name:<46}{value:>8.1f}", flush=True)
     return 0
 
 
