@@ -13,6 +13,7 @@ See :mod:`smartredis._timeouts` for when a command whose reply timed out is sent
 from __future__ import annotations
 
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -33,6 +34,8 @@ Buffer = bytes | bytearray | memoryview
 T = TypeVar("T")
 _ASKING = b"*1\r\n$6\r\nASKING\r\n"
 _OK = b"+OK\r\n"
+# How an expired SO_RCVTIMEO/SO_SNDTIMEO shows on a blocking socket (EAGAIN), or a connect timeout.
+_TIMED_OUT = (BlockingIOError, TimeoutError)
 
 
 class ServerErrorReply(RedisRuntimeError):
@@ -90,6 +93,7 @@ class LeanConnection:
         self._timeouts = timeouts
         self._lock = threading.Lock()
         self._sock: socket.socket | None = None
+        self._io_timeout_s: float | None = None
         self._reader = hiredis.Reader()
 
     def _connect(self, timeout_s: float) -> socket.socket:
@@ -105,10 +109,27 @@ class LeanConnection:
             except BaseException:
                 sock.close()
                 raise
-        sock.settimeout(timeout_s)
+        # The socket stays in blocking mode and the kernel enforces the IO timeout
+        # (SO_RCVTIMEO/SO_SNDTIMEO): Python's own socket timeout would add a poll() system call
+        # before every send and receive. An expired timeout surfaces as BlockingIOError (EAGAIN).
+        sock.settimeout(None)
+        self._io_timeout_s = None
+        self._set_io_timeout(sock, timeout_s)
         self._sock = sock
         self._reader = hiredis.Reader()
         return sock
+
+    def _set_io_timeout(self, sock: socket.socket, timeout_s: float) -> None:
+        if timeout_s == self._io_timeout_s:
+            return
+        seconds = int(timeout_s)
+        microseconds = int((timeout_s - seconds) * 1_000_000)
+        if seconds == 0 and microseconds == 0:
+            microseconds = 1  # a zero timeval would mean "wait forever"
+        value = struct.pack("ll", seconds, microseconds)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, value)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
+        self._io_timeout_s = timeout_s
 
     def close(self) -> None:
         if self._sock is not None:
@@ -164,8 +185,8 @@ class LeanConnection:
                 sock = self._sock
                 if sock is None:
                     sock = self._connect(timeout)
-                elif sock.gettimeout() != timeout:  # settimeout costs a system call
-                    sock.settimeout(timeout)
+                else:
+                    self._set_io_timeout(sock, timeout)
                 self._send(sock, buffers)
                 sent = True
                 return read(sock)
@@ -173,7 +194,7 @@ class LeanConnection:
                 raise  # a complete error reply was read: the connection is in a clean state
             except OSError as err:
                 self.close()
-                reply_timed_out = sent and isinstance(err, TimeoutError)
+                reply_timed_out = sent and isinstance(err, _TIMED_OUT)
                 out_of_budget = attempt >= attempts or (
                     timeouts.socket_timeout_s is None and time.monotonic() >= deadline
                 )
@@ -218,7 +239,7 @@ class LeanConnection:
         with self._lock:
             try:
                 sock = self._sock if self._sock is not None else self._connect(timeout_s)
-                sock.settimeout(timeout_s)
+                self._set_io_timeout(sock, timeout_s)
                 self._send(sock, pack_commands([args]))
                 reply = self._read_reply(sock)
             except BaseException:
@@ -272,6 +293,6 @@ class LeanConnection:
 
 
 def _describe(err: OSError, address: Address) -> str:
-    if isinstance(err, TimeoutError):
-        return f"no reply from {address} in time ({err or 'timed out'})"
+    if isinstance(err, _TIMED_OUT):
+        return f"no reply from {address} in time ({err})"
     return f"{err} ({address})"
