@@ -107,11 +107,14 @@ def test_done_carries_an_error_per_request(ai_server: Any) -> None:
     assert len(run["requests"]) == 3
     outputs = [np.full((1, 2), 10 + r, np.float32) for r in range(3)]
     args: list[Any] = []
-    for r in range(3):
-        if r == 1:
+    # Requests come in queue order; each one's input says whose it is (caller i sent i's).
+    for request in run["requests"]:
+        [(_, _, blob)] = fields(request)["inputs"]
+        caller = int(np.frombuffer(blob, dtype=np.float32)[0])
+        if caller == 1:
             args += ["ERR", "bad request\nnumber 1"]
         else:
-            args += [1, "FLOAT", 2, 1, 2, outputs[r].tobytes()]
+            args += [1, "FLOAT", 2, 1, 2, outputs[caller].tobytes()]
     assert worker.execute_command("AI._WORKER.DONE", run["run"], "OK", 40, *args) == 1
     outcomes = [caller.result() for caller in callers]
     assert outcomes[0] == b"OK" and outcomes[2] == b"OK"
@@ -125,7 +128,8 @@ def test_done_carries_an_error_per_request(ai_server: Any) -> None:
     assert (info["calls"], info["errors"]) == (3, 1)
 
 
-def test_request_error_item_without_message_is_malformed(ai_server: Any) -> None:
+@pytest.mark.parametrize("item", [("ERR",), ("ERR", "")])
+def test_request_error_item_without_message_is_malformed(ai_server: Any, item: tuple[str, ...]) -> None:
     worker = ai_server.client()
     worker.execute_command("AI._WORKER.HELLO", "CPU", "TORCH")
     admin = ai_server.client()
@@ -138,7 +142,7 @@ def test_request_error_item_without_message_is_malformed(ai_server: Any) -> None
     )
     run = fields(worker.execute_command("AI._WORKER.NEXT", 30000))
     with pytest.raises(redis.ResponseError, match="malformed result: missing request error message"):
-        worker.execute_command("AI._WORKER.DONE", run["run"], "OK", 1, "ERR")
+        worker.execute_command("AI._WORKER.DONE", run["run"], "OK", 1, *item)
     assert "worker returned a malformed result" in str(caller.result())
 
 

@@ -280,7 +280,9 @@ int ai_cmd_worker_done(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) 
         for (r = 0; r < run->njobs && err == NULL; r++) {
             long long n;
             if (pos < argc && ai_arg_is(argv[pos], "ERR")) {
-                if (pos + 1 >= argc) {
+                size_t msglen = 0;
+                if (pos + 1 < argc) RedisModule_StringPtrLen(argv[pos + 1], &msglen);
+                if (msglen == 0) {
                     err = "missing request error message";
                     break;
                 }
