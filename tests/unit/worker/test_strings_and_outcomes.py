@@ -82,6 +82,12 @@ def test_str_and_numpy_string_dtypes_encode_as_utf8(values: list[str]) -> None:
     assert round_trip(np.array(expected, dtype=np.bytes_)).tolist() == expected
 
 
+def test_surrogate_escaped_str_gives_back_the_bytes() -> None:
+    raw = [b"\xff\xfe", "é".encode()]
+    as_str = np.array([v.decode("utf-8", errors="surrogateescape") for v in raw], dtype=object)
+    assert round_trip(as_str).tolist() == raw
+
+
 def test_bad_string_outputs_are_errors() -> None:
     with pytest.raises(WorkerError, match="contains a NUL byte"):
         encode_tensor(np.array([b"a\0b"], dtype=object))

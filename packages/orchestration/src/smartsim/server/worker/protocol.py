@@ -80,7 +80,9 @@ def is_string_array(array: np.ndarray) -> bool:
 def _string_element(value: Any) -> bytes:
     if isinstance(value, str):
         try:
-            data = value.encode("utf-8")
+            # surrogateescape: bytes a backend decoded that way (to hand str to its framework)
+            # come back unchanged.
+            data = value.encode("utf-8", errors="surrogateescape")
         except UnicodeEncodeError as error:
             raise WorkerError(f"ERR STRING output element is not valid text: {error}") from error
     elif isinstance(value, (bytes, bytearray, memoryview)):
