@@ -8,7 +8,9 @@ fixes the layout), where the real worker uses redis-py and builds dataclasses fr
 - ``lean_echo_worker``: echoes the input as every output (compare with
   ``bench_exec_roundtrip.echo_worker``, the same loop over redis-py);
 - ``lean_torch_worker``: runs the TorchScript model on the input (compare with the real worker);
-  with ``pipelined=True`` it sends each DONE together with the next NEXT.
+  with ``pipelined=True`` it sends each DONE together with the next NEXT;
+- ``real_steps_worker``: the real worker's parsing, model call and encoding over the lean
+  connection (compare with the real worker: the difference is its redis-py connection).
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ def serve(
     run: Callable[[LeanWorkerConnection, list[Any]], bytes],
     cpus: set[int] | None,
     pipelined: bool = False,
+    device: str = "CPU",
 ) -> None:
     """Register, then answer every NEXT reply with the DONE command ``run`` builds.
 
@@ -77,7 +80,7 @@ def serve(
     if cpus:
         os.sched_setaffinity(0, cpus)
     connection = LeanWorkerConnection(address)
-    connection.call(pack("AI._WORKER.HELLO", "CPU", "TORCH"))
+    connection.call(pack("AI._WORKER.HELLO", device, "TORCH"))
     try:
         reply = connection.call(_NEXT)
         while True:
@@ -103,11 +106,15 @@ def _echo(connection: LeanWorkerConnection, reply: list[Any]) -> bytes:
     return pack(*done)
 
 
-def lean_echo_worker(address: str, cpus: set[int] | None = None, pipelined: bool = False) -> None:
-    serve(address, _echo, cpus, pipelined)
+def lean_echo_worker(
+    address: str, cpus: set[int] | None = None, pipelined: bool = False, device: str = "CPU"
+) -> None:
+    serve(address, _echo, cpus, pipelined, device)
 
 
-def lean_torch_worker(address: str, cpus: set[int] | None = None, pipelined: bool = False) -> None:
+def lean_torch_worker(
+    address: str, cpus: set[int] | None = None, pipelined: bool = False, device: str = "CPU"
+) -> None:
     """Serve a one-input, one-output TorchScript model, one request per run (no batching)."""
     import torch
 
@@ -127,4 +134,30 @@ def lean_torch_worker(address: str, cpus: set[int] | None = None, pipelined: boo
         # The output has the input's dtype: true of the float models this serves.
         return pack("AI._WORKER.DONE", reply[1], "OK", 0, 1, dtype, out.ndim, *out.shape, out.tobytes())
 
-    serve(address, run, cpus, pipelined)
+    serve(address, run, cpus, pipelined, device)
+
+
+def real_steps_worker(
+    address: str, cpus: set[int] | None = None, pipelined: bool = False, device: str = "CPU"
+) -> None:
+    """The real worker's steps (``parse_run``, ``TorchModel``, ``encode_outputs``) over the lean
+    connection: tells the cost of the worker's redis-py connection from the cost of its steps."""
+    import torch
+
+    from smartsim.server.worker.backends.torch_backend import TorchModel
+    from smartsim.server.worker.protocol import encode_outputs, parse_run
+
+    torch.set_num_threads(1)
+    models: dict[tuple[str, int], Any] = {}
+
+    def run(connection: LeanWorkerConnection, reply: list[Any]) -> bytes:
+        parsed = parse_run(reply)
+        model = models.get((parsed.key, parsed.version))
+        if model is None:
+            blob = connection.call(pack("AI._WORKER.MODEL", parsed.run))
+            model = models[(parsed.key, parsed.version)] = TorchModel(blob, parsed.device)
+        outputs: list[Any] = model.run(parsed.requests)
+        payload = encode_outputs(outputs)
+        return pack("AI._WORKER.DONE", parsed.run, "OK", 0, *payload)
+
+    serve(address, run, cpus, pipelined, device)

@@ -16,8 +16,10 @@ on a shared machine favours none of them.
 
 Goal: at most 150 µs median overhead for ``run_model``.
 
-``--lean-worker`` serves the model with ``_lean_workers.lean_torch_worker`` (bare socket, hiredis,
-positional parsing) instead of the real workers: a what-if for the worker's protocol client.
+``--lean`` adds rows for a second copy of the model stored on device ``CPU:1`` and served by
+``_lean_workers.lean_torch_worker`` (bare socket, hiredis, positional parsing) beside the real
+workers, in the same alternating blocks: a what-if for the worker's protocol client
+(``--pipelined``: the stand-in sends each DONE with its next NEXT).
 
     python benchmarks/bench_run_model_overhead.py
     python benchmarks/bench_run_model_overhead.py --calls 2000 --reps 7 --transport unix
@@ -50,11 +52,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _lean_workers import lean_torch_worker
 from _server import TRANSPORTS, BenchServer, parse_cpus, running_server
 from _workers import running_workers, torchscript_blob, worker_address
-from bench_exec_roundtrip import wait_for_worker
 
 from smartredis import Client
 
 MODEL = "bench_linear"
+LEAN_MODEL = "bench_linear_lean"
+LEAN_DEVICE = "CPU:1"  # its own queue in the module, served only by the lean stand-in
 WARMUP_CALLS = 200
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -194,6 +197,21 @@ def measure_transport(
         "run_model": run_only,
         "put+run+get": round_trip,
     }
+    if args.lean:
+        raw: Any = server.client(transport)
+        raw.execute_command("AI.MODELSTORE", LEAN_MODEL, "TORCH", LEAN_DEVICE, "BLOB", blob)
+        raw.close()
+
+        def lean_run_only() -> None:
+            client.run_model(LEAN_MODEL, "bench_in", "bench_out")
+
+        def lean_round_trip() -> None:
+            client.put_tensor("bench_in", x)
+            client.run_model(LEAN_MODEL, "bench_in", "bench_out")
+            client.get_tensor("bench_out")
+
+        ours["run_model, lean worker"] = lean_run_only
+        ours["put+run+get, lean worker"] = lean_round_trip
     samples: dict[str, list[int]] = {name: [] for name in ours}
     real = RealClientProcess(real_python, address, parse_cpus(args.client_cpus)) if real_python else None
     try:
@@ -230,26 +248,31 @@ def summarize(samples: dict[str, list[int]]) -> dict[str, dict[str, float]]:
 
 
 @contextlib.contextmanager
-def serving(
-    server: BenchServer, transport: str, lean: bool, pipelined: bool, cpus: set[int] | None
-) -> Iterator[None]:
-    """The real workers, or the lean stand-in that shows what the worker's protocol client costs."""
-    if not lean:
-        with running_workers(server, transport, cpus=cpus):
+def serving(server: BenchServer, transport: str, args: argparse.Namespace) -> Iterator[None]:
+    """The real workers and, with ``--lean``, the lean stand-in on LEAN_DEVICE beside them."""
+    cpus = parse_cpus(args.worker_cpus)
+    with running_workers(server, transport, cpus=cpus):
+        if not args.lean:
             yield
-        return
-    process = multiprocessing.get_context("spawn").Process(
-        target=lean_torch_worker, args=(worker_address(server, transport), cpus, pipelined), daemon=True
-    )
-    process.start()
-    probe = server.client("tcp")
-    try:
-        wait_for_worker(probe, process)
-        yield
-    finally:
-        process.terminate()
-        process.join(10)
-        probe.close()
+            return
+        process = multiprocessing.get_context("spawn").Process(
+            target=lean_torch_worker,
+            args=(worker_address(server, transport), cpus, args.pipelined, LEAN_DEVICE),
+            daemon=True,
+        )
+        process.start()
+        probe: Any = server.client("tcp")
+        try:
+            deadline = time.monotonic() + 60
+            while len(probe.execute_command("AI._WORKER.LIST")) < 2:
+                if not process.is_alive() or time.monotonic() > deadline:
+                    raise RuntimeError("the lean worker did not register")
+                time.sleep(0.01)
+            yield
+        finally:
+            process.terminate()
+            process.join(10)
+            probe.close()
 
 
 def main() -> int:
@@ -259,12 +282,12 @@ def main() -> int:
     parser.add_argument("--transport", choices=[*TRANSPORTS, "both"], default="both")
     parser.add_argument("--no-real-client", action="store_true", help="skip the SmartRedis 0.6.1 columns")
     parser.add_argument(
-        "--lean-worker",
-        action="store_true",
-        help="serve with _lean_workers.lean_torch_worker instead of the real workers (what-if)",
+        "--lean", action="store_true", help="add rows served by _lean_workers.lean_torch_worker (what-if)"
     )
     parser.add_argument(
-        "--pipelined", action="store_true", help="with --lean-worker: send each DONE with the next NEXT"
+        "--pipelined",
+        action="store_true",
+        help="with --lean: the stand-in sends each DONE with its next NEXT",
     )
     parser.add_argument("--server-cpus", help="pin the server, e.g. 0")
     parser.add_argument("--client-cpus", help="pin this process (and the real client), e.g. 1")
@@ -284,7 +307,7 @@ def main() -> int:
     results: dict[str, dict[str, dict[str, float]]] = {}
     with running_server(server_cpus=parse_cpus(args.server_cpus)) as server:
         for transport in transports:
-            with serving(server, transport, args.lean_worker, args.pipelined, parse_cpus(args.worker_cpus)):
+            with serving(server, transport, args):
                 results[transport] = summarize(measure_transport(transport, server, blob, args, real_python))
             print_table(transport, results[transport])
     if args.json:

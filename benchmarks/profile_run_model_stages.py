@@ -33,7 +33,7 @@ import numpy as np
 import redis
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _lean_workers import lean_echo_worker, lean_torch_worker
+from _lean_workers import lean_echo_worker, lean_torch_worker, real_steps_worker
 from _server import TRANSPORTS, BenchServer, running_server
 from _workers import running_workers, torchscript_blob, worker_address
 from bench_exec_roundtrip import echo_worker, wait_for_worker
@@ -168,6 +168,7 @@ def profile(
         ("lean torch", lean_torch_worker, False),
         ("lean torch DONE+NEXT", lean_torch_worker, True),
         ("lean stub DONE+NEXT", lean_echo_worker, True),
+        ("real steps, lean conn.", real_steps_worker, False),
     )
     for label, target, pipelined in lean_workers:
         lean = multiprocessing.get_context("spawn").Process(
