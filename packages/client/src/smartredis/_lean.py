@@ -159,9 +159,12 @@ class LeanConnection:
                 raise ConnectionError("Connection closed by server.")
             self._reader.feed(data)
 
-    def _attempt_timeout(self, deadline: float) -> float:
+    def _attempt_timeout(self, attempt: int, deadline: float) -> float:
+        """SR_SOCKET_TIMEOUT when set; otherwise what is left of the command budget."""
         if self._timeouts.socket_timeout_s is not None:
             return self._timeouts.socket_timeout_s
+        if attempt == 1:
+            return self._timeouts.cmd_timeout_s  # no clock read on the common path
         return max(deadline - time.monotonic(), 0.001)
 
     def _exchange(self, buffers: list[Buffer], read: Callable[[socket.socket], T], what: str) -> T:
@@ -178,10 +181,7 @@ class LeanConnection:
             attempt += 1
             sent = False
             try:
-                # Without SR_SOCKET_TIMEOUT, a reply may take the rest of the command budget.
-                timeout = timeouts.cmd_timeout_s if attempt == 1 else self._attempt_timeout(deadline)
-                if timeouts.socket_timeout_s is not None:
-                    timeout = timeouts.socket_timeout_s
+                timeout = self._attempt_timeout(attempt, deadline)
                 sock = self._sock
                 if sock is None:
                     sock = self._connect(timeout)
