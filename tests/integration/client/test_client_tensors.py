@@ -74,11 +74,11 @@ def test_bad_input(client: Client) -> None:
         client.put_tensor("l", [1, 2, 3])  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         client.put_tensor(3, np.ones(2))  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="at least one dimension"):
+    with pytest.raises(RedisRuntimeError, match="at least one dimension"):
         client.put_tensor("z", np.array(1.0))
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(RedisRuntimeError, match="must be positive"):
         client.put_tensor("e", np.ones((0, 3)))
-    with pytest.raises(ValueError, match="reserved"):
+    with pytest.raises(RedisRuntimeError, match="internally reserved name"):  # SmartRedis' class
         client.put_tensor(".meta", np.ones(2))
     with pytest.raises(RedisRuntimeError, match="tensor key is empty"):
         client.get_tensor("missing")

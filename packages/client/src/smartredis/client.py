@@ -40,9 +40,9 @@ def _tensorset_command(key: str, data: np.ndarray) -> tuple[Any, ...]:
     """``AI.TENSORSET key DTYPE dims... BLOB payload`` with the payload as a view of the array."""
     wire_dtype = wire_name_for(data.dtype)
     if data.ndim == 0:
-        raise ValueError("Must provide a dimensions vector with at least one dimension.")
+        raise RedisRuntimeError("Must provide a dimensions vector with at least one dimension.")
     if data.size == 0:
-        raise ValueError("All tensor dimensions must be positive.")
+        raise RedisRuntimeError("All tensor dimensions must be positive.")
     # ascontiguousarray copies only when the array is not already row-major.
     contiguous = np.ascontiguousarray(data)
     return ("AI.TENSORSET", key, wire_dtype, *contiguous.shape, "BLOB", contiguous.data.cast("B"))
@@ -321,6 +321,8 @@ class Client(SRObject, ModelScriptCommands, AdminCommands):
         meta = self._read_meta(source)
         if not meta:
             raise RedisKeyError(f"The requested DataSet {src_name} does not exist.")
+        if not dest_name:
+            raise ValueError("Name must be non-zero length")
         dataset = self._datasets_from_meta([source], [meta], [dest_name])[0]
         _transport.run_pipeline(
             self._conn, _dataset_write_commands(self._dataset_put_key(dest_name), dataset)
@@ -347,8 +349,10 @@ class Client(SRObject, ModelScriptCommands, AdminCommands):
     def copy_list(self, src_name: str, dest_name: str) -> None:
         _check_type(src_name, str, "src_name")
         _check_type(dest_name, str, "dest_name")
-        if not src_name or not dest_name:
-            raise ValueError("The list names must not be empty.")
+        if not src_name:
+            raise ValueError("The src_name parameter cannot be an empty string.")
+        if not dest_name:
+            raise ValueError("The dest_name parameter cannot be an empty string.")
         if src_name == dest_name:
             return
         entries = _transport.run(self._conn, "LRANGE", self._list_get_key(src_name), 0, -1)
@@ -399,7 +403,7 @@ class Client(SRObject, ModelScriptCommands, AdminCommands):
         _check_type(start_index, int, "start_index")
         _check_type(end_index, int, "end_index")
         if not list_name:
-            raise ValueError("The list name must not be empty.")
+            raise ValueError("The list name must have length greater than zero")
         entries = [
             e.decode()
             for e in _transport.run(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .error import RedisRuntimeError
+
 # Environment variables shared by the driver (writer) and the client (reader).
 SSDB = "SSDB"
 SR_DB_TYPE = "SR_DB_TYPE"
@@ -72,11 +74,12 @@ def tensor_key(name: str, prefix: str, use_prefix: bool = True) -> str:
 
 
 def validate_tensor_key(key: str) -> None:
-    """Refuse the names SmartRedis refuses: empty, or the reserved ``.meta``."""
+    """Refuse the keys SmartRedis refuses to put a tensor under: empty, or the reserved ``.meta``
+    (its RedisRuntimeError texts, so code that catches them keeps working)."""
     if not key:
-        raise ValueError("The tensor name must not be empty.")
+        raise RedisRuntimeError("A name must be provided for the tensor")
     if key == RESERVED_TENSOR_NAME:
-        raise ValueError("`.meta` is an internally reserved name that is not allowed.")
+        raise RedisRuntimeError(".meta is an internally reserved name that is not allowed.")
 
 
 # Datasets and aggregation lists ------------------------------------------------------------

@@ -171,7 +171,8 @@ class ModelScriptCommands:
         chunk = self._chunk_size()
         view = memoryview(model)
         # Each chunk travels as its own argument, a view of the caller's bytes (no copy).
-        args += ["BLOB", *(view[offset : offset + chunk] for offset in range(0, max(len(model), 1), chunk))]
+        # An empty model sends no chunk at all, as SmartRedis does (the server refuses it).
+        args += ["BLOB", *(view[offset : offset + chunk] for offset in range(0, len(model), chunk))]
         return args
 
     def _validate_model(
@@ -209,6 +210,8 @@ class ModelScriptCommands:
         outputs: str | list[str] | None = None,
     ) -> None:
         check_type(name, str, "name")
+        if not name:
+            raise ValueError("name is a required parameter of set_model.")
         upper_backend, input_names, output_names = self._validate_model(
             model, backend, batch_size, min_batch_size, min_batch_timeout, tag, inputs, outputs
         )
