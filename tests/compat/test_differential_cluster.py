@@ -6,11 +6,14 @@ identical keyspaces.
 Both clusters assign the same slot ranges to their shards (``--cluster create`` splits the
 16384 slots evenly in address order), so a key must land on the same shard in both. Models and
 scripts are stored once per shard under ``{S}.<name>``, S being a tag that hashes to the shard's
-first slot; the per-shard comparison checks that too.
+first slot; the per-shard comparison checks that too. The edge cases of
+``test_differential_edges.py`` run here as well, with two documented SmartRedis cluster bugs
+checked on their own.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,6 +32,7 @@ from compat.differential import (
 )
 from compat.keyspace import stored_contents
 from compat.real_client import RealClient
+from compat.test_differential_edges import CASES, SETUP, case_id
 
 pytestmark = [pytest.mark.compat, pytest.mark.slow]
 
@@ -87,3 +91,78 @@ def test_same_results_and_keyspace_in_a_cluster(
     ours = run_ours(ours_cluster.addresses[1], "Clustered", env, ops)
     assert_same_results(ops, theirs, ours)
     assert shard_contents(ours_cluster) == shard_contents(theirs_cluster)
+
+
+def _names_an_empty_dataset(op: dict[str, Any]) -> bool:
+    dataset_ops = (
+        "put_dataset",
+        "get_dataset",
+        "dataset_exists",
+        "delete_dataset",
+        "copy_dataset",
+        "rename_dataset",
+    )
+    names = [op.get("name"), op.get("src"), op.get("dataset", {}).get("name")]
+    return op["op"] in dataset_ops and "" in names
+
+
+# SmartRedis routes a key by its first `{...}` even when that tag is empty, where the server hashes
+# the whole key: `{}.meta` goes to the wrong shard and fails with the redirect text. Ours routes it
+# as the server does and gives the answer SmartRedis gives on a standalone server.
+EMPTY_DATASET_CASES = [op for op in CASES if _names_an_empty_dataset(op)]
+# SmartRedis leaves the `{S}.<input>.TMP` copies of the inputs behind when a run fails; ours
+# removes them.
+FAILING_RUNS = [op for op in CASES if op["op"] in ("run_model", "run_script")]
+CLUSTER_CASES = [op for op in CASES if op not in EMPTY_DATASET_CASES and op not in FAILING_RUNS]
+
+
+def _run_both(
+    clusters: tuple[RunningCluster, RunningCluster], python: Any, op: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    theirs_cluster, ours_cluster = clusters
+    for cluster in clusters:
+        cluster.flush()
+    ops = [*SETUP, op]
+    theirs = RealClient(python, theirs_cluster.addresses[0], "Clustered").run_raw(ops)
+    ours = run_ours(ours_cluster.addresses[0], "Clustered", {}, ops)
+    return theirs, ours
+
+
+@pytest.mark.parametrize("op", CLUSTER_CASES, ids=[case_id(op) for op in CLUSTER_CASES])
+def test_edge_case_behaves_alike_in_a_cluster(
+    clusters: tuple[RunningCluster, RunningCluster], real_client_python: Any, op: dict[str, Any]
+) -> None:
+    theirs, ours = _run_both(clusters, real_client_python, op)
+    assert_same_results([*SETUP, op], theirs, ours)
+    assert shard_contents(clusters[1]) == shard_contents(clusters[0])
+
+
+@pytest.mark.parametrize("op", EMPTY_DATASET_CASES, ids=[case_id(op) for op in EMPTY_DATASET_CASES])
+def test_empty_dataset_names_reach_the_owning_shard(
+    clusters: tuple[RunningCluster, RunningCluster],
+    real_client_python: Any,
+    ai_server_factory: Any,
+    op: dict[str, Any],
+) -> None:
+    theirs, ours = _run_both(clusters, real_client_python, op)
+    assert theirs[-1]["error"] == "RedisRuntimeError"
+    assert re.search(r": \d+ 127\.0\.0\.1:\d+$", theirs[-1]["message"]), theirs[-1]  # the MOVED text
+    server = ai_server_factory()
+    standalone = RealClient(real_client_python, f"{server.host}:{server.port}").run_raw([*SETUP, op])
+    assert_same_results([*SETUP, op], standalone, ours)
+
+
+@pytest.mark.parametrize("op", FAILING_RUNS, ids=[case_id(op) for op in FAILING_RUNS])
+def test_a_failed_run_leaves_no_staging_keys(
+    clusters: tuple[RunningCluster, RunningCluster], real_client_python: Any, op: dict[str, Any]
+) -> None:
+    theirs, ours = _run_both(clusters, real_client_python, op)
+    assert_same_results([*SETUP, op], theirs, ours)
+    their_shards = shard_contents(clusters[0])
+    staging = [key for _, _, contents in their_shards for key in contents if key.endswith(b".TMP")]
+    assert staging, "SmartRedis no longer leaves staging keys behind: compare the keyspaces whole"
+    without_staging = [
+        (lo, hi, {k: v for k, v in contents.items() if not k.endswith(b".TMP")})
+        for lo, hi, contents in their_shards
+    ]
+    assert shard_contents(clusters[1]) == without_staging

@@ -98,7 +98,7 @@ STRICTER: list[dict[str, Any]] = [
 ]
 
 
-def _case_id(op: dict[str, Any]) -> str:
+def case_id(op: dict[str, Any]) -> str:
     arguments = {k: v for k, v in op.items() if k not in ("op", "dataset", "model", "data", "script")}
     return f"{op['op']}{arguments}"
 
@@ -121,14 +121,14 @@ def _run_both(servers: Any, real_client_python: Any, op: dict[str, Any]) -> tupl
     return normalise(theirs[-1]), normalise(ours[-1])
 
 
-@pytest.mark.parametrize("op", CASES, ids=[_case_id(op) for op in CASES])
+@pytest.mark.parametrize("op", CASES, ids=[case_id(op) for op in CASES])
 def test_edge_case_behaves_alike(servers: Any, real_client_python: Any, op: dict[str, Any]) -> None:
     theirs, ours = _run_both(servers, real_client_python, op)
     assert ours == theirs
     assert stored_contents(servers[1].client()) == stored_contents(servers[0].client())
 
 
-@pytest.mark.parametrize("op", STRICTER, ids=[_case_id(op) for op in STRICTER])
+@pytest.mark.parametrize("op", STRICTER, ids=[case_id(op) for op in STRICTER])
 def test_tensor_copies_to_unusable_keys_are_refused(
     servers: Any, real_client_python: Any, op: dict[str, Any]
 ) -> None:
