@@ -11,7 +11,8 @@ reuses them). The same TorchScript model is stored under one key per variant:
 
 The variants alternate within every repetition; each phase has a warm-up and a measured
 window. Printed: runs/s (all clients together, median over repetitions), the median call
-latency, and the throughput ratio to ``no batching``.
+latency, the throughput ratio to ``no batching``, and the CPU the worker(s), the server and
+the clients used in the window (in cores, from ``/proc/<pid>/task/*/schedstat``).
 
 Goal: BATCHSIZE 16 gives at least 3x the throughput of no batching.
 
@@ -41,6 +42,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _cpu import cpu_ns
 from _server import TRANSPORTS, running_server
 from _workers import running_workers, torchscript_blob, worker_address
 
@@ -110,17 +112,29 @@ def client_loop(index: int, address: str, phases: Queue[Phase | None], results: 
 
 
 def run_phase(
-    key: str, args: argparse.Namespace, phases: list[Queue[Phase | None]], results: Queue[Any]
+    key: str,
+    args: argparse.Namespace,
+    phases: list[Queue[Phase | None]],
+    results: Queue[Any],
+    pids: dict[str, list[int]],
 ) -> dict[str, float]:
+    """One phase of every client on ``key``: runs/s, median latency, and the CPU (in cores) that
+    the worker(s), the server and the clients used in the measured window."""
     start = time.monotonic() + args.warmup
     for queue in phases:
         queue.put(Phase(key, start, start + args.duration))
+    time.sleep(max(0.0, start - time.monotonic()))  # the measured window opens at ``start``
+    before = {name: cpu_ns(group) for name, group in pids.items()}
     replies = [results.get(timeout=args.warmup + args.duration + 120) for _ in phases]
+    after = {name: cpu_ns(group) for name, group in pids.items()}
     calls = sum(count for count, _ in replies)
-    return {
+    row = {
         "runs_per_s": calls / args.duration,
         "latency_ms": statistics.median(latency for _, latency in replies) * 1e3,
     }
+    for name in pids:
+        row[f"{name}_cores"] = (after[name] - before[name]) / 1e9 / args.duration
+    return row
 
 
 def main() -> int:
@@ -151,7 +165,7 @@ def main() -> int:
                 min_batch_size=variant.min_batch_size,
                 min_batch_timeout=variant.min_batch_timeout,
             )
-        with running_workers(server, args.transport, args.workers, args.threads):
+        with running_workers(server, args.transport, args.workers, args.threads) as pool:
             results: Queue[Any] = context.Queue()
             phases: list[Queue[Phase | None]] = [context.Queue() for _ in range(args.clients)]
             clients = [
@@ -163,9 +177,14 @@ def main() -> int:
             try:
                 for _ in range(args.clients):
                     results.get(timeout=120)
+                pids = {
+                    "worker": pool.worker_pids(),
+                    "server": [server.pid],
+                    "clients": [p.pid for p in clients if p.pid is not None],
+                }
                 for _ in range(args.reps):
                     for variant in VARIANTS:
-                        samples[variant.label].append(run_phase(variant.key, args, phases, results))
+                        samples[variant.label].append(run_phase(variant.key, args, phases, results, pids))
             finally:
                 for queue in phases:
                     queue.put(None)
@@ -183,12 +202,18 @@ def print_table(samples: dict[str, list[dict[str, float]]], args: argparse.Names
         f"{args.clients} client processes, {args.workers} worker(s) x {args.threads} thread(s), "
         f"{args.transport}, {os.cpu_count()} CPUs; medians of {args.reps} x {args.duration:g} s"
     )
-    print(f"{'variant':<40}{'runs/s':>10}{'latency ms':>12}{'ratio':>8}")
+    print(f"{'variant':<40}{'runs/s':>10}{'latency ms':>12}{'ratio':>8}   CPU cores: worker server clients")
     base = statistics.median(s["runs_per_s"] for s in samples[VARIANTS[0].label])
     for label, rows in samples.items():
         rate = statistics.median(r["runs_per_s"] for r in rows)
         latency = statistics.median(r["latency_ms"] for r in rows)
-        print(f"{label:<40}{rate:>10.0f}{latency:>12.2f}{rate / base:>7.2f}x")
+        cores = [
+            statistics.median(r[f"{name}_cores"] for r in rows) for name in ("worker", "server", "clients")
+        ]
+        print(
+            f"{label:<40}{rate:>10.0f}{latency:>12.2f}{rate / base:>7.2f}x"
+            f"   {cores[0]:>17.2f}{cores[1]:>7.2f}{cores[2]:>8.2f}"
+        )
     batched = statistics.median(s["runs_per_s"] for s in samples[VARIANTS[1].label])
     verdict = "met" if batched >= 3 * base else "NOT met"
     print(f"goal BATCHSIZE 16 >= 3x no batching: {verdict}", flush=True)

@@ -33,6 +33,7 @@ import numpy as np
 import redis
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _cpu import cpu_ns_and_slices
 from _lean_workers import lean_echo_worker, lean_torch_worker, real_steps_worker
 from _server import TRANSPORTS, BenchServer, running_server
 from _workers import running_workers, torchscript_blob, worker_address
@@ -42,20 +43,6 @@ from bench_run_model_overhead import MODEL, Linear4
 from smartredis import Client, _transport
 from smartsim.server.worker.backends.torch_backend import TorchModel
 from smartsim.server.worker.protocol import encode_outputs, parse_run
-
-
-def cpu_ns_and_slices(pid: int) -> tuple[int, int]:
-    """CPU time (ns) and number of times on a CPU of every thread of ``pid`` (schedstat)."""
-    cpu = slices = 0
-    for task in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{task}/schedstat") as handle:
-                fields = handle.read().split()
-        except OSError:  # the thread ended meanwhile
-            continue
-        cpu += int(fields[0])
-        slices += int(fields[2])
-    return cpu, slices
 
 
 @dataclass
