@@ -22,3 +22,8 @@ def cpu_ns_and_slices(pid: int) -> tuple[int, int]:
 def cpu_ns(pids: list[int]) -> int:
     """CPU time (ns) of all threads of all ``pids``."""
     return sum(cpu_ns_and_slices(pid)[0] for pid in pids)
+
+
+def slices(pids: list[int]) -> int:
+    """Number of times all threads of all ``pids`` were put on a CPU (about: woken up)."""
+    return sum(cpu_ns_and_slices(pid)[1] for pid in pids)

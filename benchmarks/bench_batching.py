@@ -12,7 +12,8 @@ reuses them). The same TorchScript model is stored under one key per variant:
 The variants alternate within every repetition; each phase has a warm-up and a measured
 window. Printed: runs/s (all clients together, median over repetitions), the median call
 latency, the throughput ratio to ``no batching``, and the CPU the worker(s), the server and
-the clients used in the window (in cores, from ``/proc/<pid>/task/*/schedstat``).
+the clients used in the window (in cores, from ``/proc/<pid>/task/*/schedstat``), and the
+worker's wake-ups per call (about 2 per run: its inverse is a rough mean batch size x 2).
 
 Goal: BATCHSIZE 16 gives at least 3x the throughput of no batching.
 
@@ -42,7 +43,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _cpu import cpu_ns
+from _cpu import cpu_ns, slices
 from _server import TRANSPORTS, running_server
 from _workers import running_workers, torchscript_blob, worker_address
 
@@ -125,8 +126,10 @@ def run_phase(
         queue.put(Phase(key, start, start + args.duration))
     time.sleep(max(0.0, start - time.monotonic()))  # the measured window opens at ``start``
     before = {name: cpu_ns(group) for name, group in pids.items()}
+    worker_slices = slices(pids["worker"])
     replies = [results.get(timeout=args.warmup + args.duration + 120) for _ in phases]
     after = {name: cpu_ns(group) for name, group in pids.items()}
+    worker_slices = slices(pids["worker"]) - worker_slices
     calls = sum(count for count, _ in replies)
     row = {
         "runs_per_s": calls / args.duration,
@@ -134,6 +137,9 @@ def run_phase(
     }
     for name in pids:
         row[f"{name}_cores"] = (after[name] - before[name]) / 1e9 / args.duration
+    # A worker is woken about twice per run (NEXT's reply, DONE's reply): fewer wake-ups per call
+    # means more calls per run, i.e. larger batches.
+    row["worker_wakeups_per_call"] = worker_slices / max(1, calls)
     return row
 
 
@@ -202,7 +208,10 @@ def print_table(samples: dict[str, list[dict[str, float]]], args: argparse.Names
         f"{args.clients} client processes, {args.workers} worker(s) x {args.threads} thread(s), "
         f"{args.transport}, {os.cpu_count()} CPUs; medians of {args.reps} x {args.duration:g} s"
     )
-    print(f"{'variant':<40}{'runs/s':>10}{'latency ms':>12}{'ratio':>8}   CPU cores: worker server clients")
+    print(
+        f"{'variant':<40}{'runs/s':>10}{'latency ms':>12}{'ratio':>8}"
+        "   CPU cores: worker server clients   worker wake-ups/call"
+    )
     base = statistics.median(s["runs_per_s"] for s in samples[VARIANTS[0].label])
     for label, rows in samples.items():
         rate = statistics.median(r["runs_per_s"] for r in rows)
@@ -210,9 +219,10 @@ def print_table(samples: dict[str, list[dict[str, float]]], args: argparse.Names
         cores = [
             statistics.median(r[f"{name}_cores"] for r in rows) for name in ("worker", "server", "clients")
         ]
+        wakeups = statistics.median(r["worker_wakeups_per_call"] for r in rows)
         print(
             f"{label:<40}{rate:>10.0f}{latency:>12.2f}{rate / base:>7.2f}x"
-            f"   {cores[0]:>17.2f}{cores[1]:>7.2f}{cores[2]:>8.2f}"
+            f"   {cores[0]:>17.2f}{cores[1]:>7.2f}{cores[2]:>8.2f}{wakeups:>23.2f}"
         )
     batched = statistics.median(s["runs_per_s"] for s in samples[VARIANTS[1].label])
     verdict = "met" if batched >= 3 * base else "NOT met"
