@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from cluster_support import RunningCluster
 from compat.differential import (
+    RENAME_ONTO_ITSELF,
     SUPPRESSED_HEALTH_CHECKS,
     assert_same_results,
     environments,
@@ -166,3 +167,15 @@ def test_a_failed_run_leaves_no_staging_keys(
         for lo, hi, contents in their_shards
     ]
     assert shard_contents(clusters[1]) == without_staging
+
+
+def test_a_dataset_renamed_onto_itself_is_kept(
+    clusters: tuple[RunningCluster, RunningCluster], real_client_python: Any
+) -> None:
+    """SmartRedis copies the dataset onto itself, then deletes the source: the data is gone. Ours
+    leaves it in place (``RENAME_ONTO_ITSELF`` in ``compat/differential.py``)."""
+    theirs, ours = _run_both(clusters, real_client_python, RENAME_ONTO_ITSELF)
+    assert [theirs[-1], ours[-1]] == [{"ok": None}, {"ok": None}]
+    check = [{"op": "dataset_exists", "name": RENAME_ONTO_ITSELF["src"]}]
+    assert RealClient(real_client_python, clusters[0].addresses[0], "Clustered").run(check) == [False]
+    assert run_ours(clusters[1].addresses[0], "Clustered", {}, check) == [{"ok": True}]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from compat.differential import SCRIPT_SOURCE, normalise, run_ours
+from compat.differential import RENAME_ONTO_ITSELF, SCRIPT_SOURCE, normalise, run_ours
 from compat.keyspace import stored_contents
 from compat.real_client import RealClient
 
@@ -140,3 +140,14 @@ def test_tensor_copies_to_unusable_keys_are_refused(
         else (".meta is an internally reserved name that is not allowed.")
     )
     assert ours == ("error", "RedisRuntimeError", expected)
+
+
+def test_a_dataset_renamed_onto_itself_is_kept(servers: Any, real_client_python: Any) -> None:
+    """SmartRedis copies the dataset onto itself, then deletes the source: the data is gone. Ours
+    leaves it in place."""
+    theirs, ours = _run_both(servers, real_client_python, RENAME_ONTO_ITSELF)
+    assert theirs == ours == ("ok", None)
+    check = [{"op": "dataset_exists", "name": RENAME_ONTO_ITSELF["src"]}]
+    theirs_server, ours_server = servers
+    assert RealClient(real_client_python, f"{theirs_server.host}:{theirs_server.port}").run(check) == [False]
+    assert run_ours(f"{ours_server.host}:{ours_server.port}", "Standalone", {}, check) == [{"ok": True}]
