@@ -99,6 +99,31 @@ def test_full_exchange(ai_server: Any, worker: redis.Redis) -> None:
     assert (info["duration"], info["calls"], info["samples"]) == (55, 1, 2)
 
 
+def test_model_io_names_of_the_run_version(ai_server: Any) -> None:
+    """AI._WORKER.MODEL <run> IO gives the names of the version the run holds, even after the key
+    was stored again with other names."""
+    client = ai_server.client()
+    worker = ai_server.client()
+    assert worker.execute_command("AI._WORKER.HELLO", "CPU", "TF") == b"OK"
+    client.execute_command(
+        "AI.MODELSTORE", "tf", "TF", "CPU", "INPUTS", 2, "a", "b", "OUTPUTS", 1, "c", "BLOB", b"graph"
+    )
+    set_tensor(client, "x", np.ones(2, dtype=np.float32), "FLOAT")
+    thread, _ = in_background(
+        lambda: ai_server.client().execute_command(ME, "tf", "INPUTS", 2, "x", "x", "OUTPUTS", 1, "y")
+    )
+    run = fields(worker.execute_command("AI._WORKER.NEXT", 5000))
+    client.execute_command(
+        "AI.MODELSTORE", "tf", "TF", "CPU", "INPUTS", 1, "z", "OUTPUTS", 1, "w", "BLOB", b"g2"
+    )
+    assert worker.execute_command("AI._WORKER.MODEL", run["run"], "IO") == [[b"a", b"b"], [b"c"]]
+    assert worker.execute_command("AI._WORKER.MODEL", run["run"], "io") == [[b"a", b"b"], [b"c"]]
+    with pytest.raises(redis.ResponseError, match="takes IO or nothing"):
+        worker.execute_command("AI._WORKER.MODEL", run["run"], "BLOB")
+    worker.execute_command("AI._WORKER.DONE", run["run"], "ERR", 0, "ERR stop")
+    thread.join(10)
+
+
 def test_script_request_fields(ai_server: Any, worker: redis.Redis) -> None:
     client = ai_server.client()
     client.execute_command("AI.SCRIPTSTORE", "s", "CPU", "ENTRY_POINTS", 1, "f", "SOURCE", "src")

@@ -71,6 +71,20 @@ def onnx_add_mul() -> bytes:
     return bytes(model.SerializeToString())
 
 
+def onnx_string_identity() -> bytes:
+    """ONNX graph: a STRING [N] tensor returned as it came."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    text = helper.make_tensor_value_info("text", TensorProto.STRING, ["N"])
+    same = helper.make_tensor_value_info("same", TensorProto.STRING, ["N"])
+    graph = helper.make_graph([helper.make_node("Identity", ["text"], ["same"])], "echo", [text], [same])
+    model: Any = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return bytes(model.SerializeToString())
+
+
 SCRIPT = """
 def double(x):
     return x * 2

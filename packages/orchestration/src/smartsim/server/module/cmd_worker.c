@@ -141,7 +141,21 @@ int ai_cmd_worker_next(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) 
 
 /* ===== AI._WORKER.MODEL ===== */
 
-/* AI._WORKER.MODEL <run_id>: the model blob or script source of a run held by this worker. */
+/* The INPUTS and OUTPUTS names a model was stored with (none for scripts and non-TF models). */
+static void ai_reply_model_io(RedisModuleCtx *ctx, const ai_job *job) {
+    size_t nin = job->kind == AI_JOB_MODEL ? ai_model_ninputs(job->model) : 0;
+    size_t nout = job->kind == AI_JOB_MODEL ? ai_model_noutputs(job->model) : 0;
+
+    RedisModule_ReplyWithArray(ctx, 2);
+    RedisModule_ReplyWithArray(ctx, (long)nin);
+    for (size_t i = 0; i < nin; i++) RedisModule_ReplyWithCString(ctx, ai_model_input(job->model, i));
+    RedisModule_ReplyWithArray(ctx, (long)nout);
+    for (size_t i = 0; i < nout; i++) RedisModule_ReplyWithCString(ctx, ai_model_output(job->model, i));
+}
+
+/* AI._WORKER.MODEL <run_id> [IO]: the model blob or script source of a run held by this worker,
+ * or with IO the model's input and output names (of exactly the version the run holds, so a
+ * model stored again meanwhile cannot hand the worker names that do not fit the blob). */
 int ai_cmd_worker_model(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     long long id;
     ai_worker *w;
@@ -149,14 +163,25 @@ int ai_cmd_worker_model(RedisModuleCtx *ctx, RedisModuleString **argv, int argc)
     const ai_job *job;
     const char *p;
     size_t len;
+    int io = 0;
 
-    if (argc != 2) return RedisModule_WrongArity(ctx);
+    if (argc != 2 && argc != 3) return RedisModule_WrongArity(ctx);
+    if (argc == 3) {
+        p = RedisModule_StringPtrLen(argv[2], &len);
+        if (len != 2 || strncasecmp(p, "IO", 2) != 0)
+            return RedisModule_ReplyWithError(ctx, "ERR AI._WORKER.MODEL takes IO or nothing after the run id");
+        io = 1;
+    }
     if ((w = ai_worker_find(RedisModule_GetClientId(ctx))) == NULL)
         return RedisModule_ReplyWithError(ctx, AI_ERR_NOT_WORKER);
     if (RedisModule_StringToLongLong(argv[1], &id) != REDISMODULE_OK ||
         (run = ai_worker_find_run(w, (unsigned long long)id)) == NULL)
         return RedisModule_ReplyWithError(ctx, "ERR unknown run");
     job = run->jobs[0];
+    if (io) {
+        ai_reply_model_io(ctx, job);
+        return REDISMODULE_OK;
+    }
     p = job->kind == AI_JOB_MODEL ? ai_model_blob(job->model, &len) : ai_script_source(job->script, &len);
     return RedisModule_ReplyWithStringBuffer(ctx, p, len);
 }

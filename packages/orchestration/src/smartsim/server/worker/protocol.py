@@ -227,6 +227,11 @@ class WorkerConnection:
         blob = self.command("AI._WORKER.MODEL", run_id)
         return bytes(blob)
 
+    def model_io(self, run_id: int) -> tuple[list[str], list[str]]:
+        """The INPUTS and OUTPUTS names of the model version the run holds (TF needs them)."""
+        inputs, outputs = self.command("AI._WORKER.MODEL", run_id, "IO")
+        return [_text(name) for name in inputs], [_text(name) for name in outputs]
+
     def done_ok(self, run_id: int, duration_us: int, payload: list[Any]) -> int:
         """Report success; ``payload`` comes from ``encode_outputs``."""
         return int(self.command("AI._WORKER.DONE", run_id, "OK", max(0, duration_us), *payload))

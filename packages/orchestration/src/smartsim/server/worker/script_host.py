@@ -20,6 +20,7 @@ from typing import Any
 import hiredis
 import numpy as np
 
+from .backends.loading import build_model, run_model
 from .cache import LRUCache
 from .protocol import Request, WorkerError, is_string_array
 
@@ -104,31 +105,8 @@ def _names(values: Any) -> list[str]:
     return [bytes(v).decode("utf-8", errors="surrogateescape") for v in values]
 
 
+# (backend, device, blob, inputs, outputs) -> a loaded model (backends.loading.build_model).
 ModelBuilder = Callable[[str, str, bytes, list[str], list[str]], Any]
-
-
-def build_model(backend: str, device: str, blob: bytes, inputs: list[str], outputs: list[str]) -> Any:
-    """A loaded model of ``backend`` (the worker's backend classes, default session options)."""
-    try:
-        if backend == "TORCH":
-            from .backends.torch_backend import TorchModel
-
-            return TorchModel(blob, device)
-        if backend == "ONNX":
-            from .backends.onnx_backend import OnnxModel
-
-            return OnnxModel(blob, device)
-        if backend == "TF":
-            from .backends.tf_backend import TFModel
-
-            return TFModel(blob, device, inputs, outputs)
-        if backend == "TFLITE":
-            from .backends.tflite_backend import TFLiteModel
-
-            return TFLiteModel(blob, device)
-    except ImportError as error:
-        raise WorkerError(f"ERR backend {backend} is not available in this worker ({error})") from error
-    raise WorkerError(f"ERR backend {backend} is not supported by this worker")
 
 
 class ShardScriptHost:
@@ -166,11 +144,7 @@ class ShardScriptHost:
             self.models.put(cache_key, model)
         arrays = [t.detach().to("cpu").contiguous().numpy() for t in inputs]
         request = Request(job=0, keys=[], args=[], noutputs=num_outputs, inputs=arrays)
-        if backend == "ONNX":
-            result: list[list[np.ndarray]] = model.run([request], num_outputs)
-        else:
-            result = model.run([request])
-        outputs = result[0]
+        outputs = run_model(model, backend, [request])[0]
         if len(outputs) != num_outputs:
             raise WorkerError("ERR Model did not generate the expected number of outputs")
         if any(is_string_array(out) for out in outputs):

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import redis
 
+from .backends.loading import Threads, build_model, run_model
 from .batching import outcomes_per_request
 from .cache import LRUCache
 from .protocol import (
@@ -46,6 +47,7 @@ class WorkerConfig:
 class Worker:
     def __init__(self, config: WorkerConfig) -> None:
         self.config = config
+        self.threads = Threads(config.intra_op_threads, config.inter_op_threads)
         self.cache: LRUCache[Any] = LRUCache(config.cache_size)
         self.stopping = False
         self.connection: WorkerConnection | None = None
@@ -141,58 +143,33 @@ class Worker:
             from .backends.torch_backend import TorchScript
 
             loaded = TorchScript(blob, run.device)
-        elif run.backend == "TORCH":
-            from .backends.torch_backend import TorchModel
-
-            loaded = TorchModel(blob, run.device)
-        elif run.backend == "ONNX":
-            from .backends.onnx_backend import OnnxModel
-
-            loaded = OnnxModel(blob, run.device, self.config.intra_op_threads, self.config.inter_op_threads)
-        elif run.backend == "TF":
-            # Imported at the first TF model, not at start: TensorFlow costs seconds and ~0.5 GB.
-            from .backends.tf_backend import TFModel
-
-            inputs, outputs = self._model_io_names(run)
-            loaded = TFModel(
-                blob, run.device, inputs, outputs, self.config.intra_op_threads, self.config.inter_op_threads
-            )
-        elif run.backend == "TFLITE":
-            from .backends.tflite_backend import TFLiteModel
-
-            loaded = TFLiteModel(blob, run.device, self.config.intra_op_threads)
         else:
-            raise WorkerError(f"ERR backend {run.backend} is not supported by this worker")
+            inputs, outputs = self._model_io_names(run) if run.backend == "TF" else ([], [])
+            loaded = build_model(run.backend, run.device, blob, inputs, outputs, self.threads)
         self.cache.put(run.cache_key, loaded)
         return loaded
 
     def _model_io_names(self, run: Run) -> tuple[list[str], list[str]]:
-        """The INPUTS and OUTPUTS names a TF model was stored with, from ``AI.MODELGET META``.
-
-        Runs do not carry them, and the model's key is on this worker's shard. The counts are
-        checked against the run, which the module validated against the stored model.
-        """
+        """The INPUTS and OUTPUTS names a TF model was stored with, for the version this run holds."""
         assert self.connection is not None
-        key = run.key.encode("utf-8", errors="surrogateescape")
-        try:
-            reply = self.connection.command("AI.MODELGET", key, "META")
-        except redis.exceptions.ResponseError as error:
-            raise WorkerError(
-                f"ERR TF model {run.key}: its INPUTS and OUTPUTS names are unknown ({error})"
-            ) from error
-        meta = {_name(reply[i]): reply[i + 1] for i in range(0, len(reply) - 1, 2)}
-        inputs = [_name(n) for n in meta.get("inputs", [])]
-        outputs = [_name(n) for n in meta.get("outputs", [])]
+        inputs, outputs = self.connection.model_io(run.run)
         request = run.requests[0]
         if len(inputs) != len(request.inputs) or len(outputs) != request.noutputs:
-            raise WorkerError(f"ERR TF model {run.key} was replaced before its run; run it again")
+            raise WorkerError(
+                f"ERR TF model {run.key} expects {len(inputs)} inputs and {len(outputs)} outputs"
+            )
         return inputs, outputs
 
     def script_host(self) -> ShardScriptHost:
         """What scripts' ``redis.execute`` and ``redisAI.model_execute`` use: a second connection
         to this worker's shard, opened at the first call."""
         if self._script_host is None:
-            self._script_host = ShardScriptHost(self.config.address)
+            self._script_host = ShardScriptHost(
+                self.config.address,
+                lambda backend, device, blob, inputs, outputs: build_model(
+                    backend, device, blob, inputs, outputs, self.threads
+                ),
+            )
         return self._script_host
 
     def execute(self, run: Run) -> list[Outcome]:
@@ -204,17 +181,11 @@ class Worker:
             if run.kind == "SCRIPT":
                 host = self.script_host()
                 result: list[list[np.ndarray]] = loaded.run(requests, run.function, run.entry_point, host)
-            elif run.backend == "ONNX":
-                result = loaded.run(requests, requests[0].noutputs)
             else:
-                result = loaded.run(requests)
+                result = run_model(loaded, run.backend, requests)
             return result
 
         return outcomes_per_request(execute_requests, run.requests)
-
-
-def _name(value: Any) -> str:
-    return value.decode("utf-8", errors="surrogateescape") if isinstance(value, bytes) else str(value)
 
 
 def _run_id(reply: Any) -> int | None:

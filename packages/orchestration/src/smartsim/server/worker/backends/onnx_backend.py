@@ -31,7 +31,7 @@ class OnnxModel:
         self.output_names = [o.name for o in self.session.get_outputs()]
 
     def _execute(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
-        feed = dict(zip(self.input_names, inputs, strict=True))
+        feed = dict(zip(self.input_names, (_onnx_input(array) for array in inputs), strict=True))
         try:
             results = self.session.run(self.output_names, feed)
         except Exception as error:
@@ -52,3 +52,21 @@ class OnnxModel:
         if noutputs != len(self.output_names):
             raise WorkerError(f"ERR Expected {len(self.output_names)} outputs but got {noutputs}")
         return run_batched(self._execute, [r.inputs for r in requests])
+
+
+def _onnx_input(array: np.ndarray) -> np.ndarray:
+    """STRING tensors arrive as object arrays of bytes; onnxruntime wants str elements (it would
+    silently turn bytes into their repr) and holds them as UTF-8."""
+    if array.dtype != object:
+        return array
+    text: list[Any] = []
+    for index, value in enumerate(array.reshape(-1)):
+        if isinstance(value, bytes):
+            try:
+                value = value.decode("utf-8")
+            except UnicodeDecodeError:
+                raise WorkerError(
+                    f"ERR ONNX STRING tensors hold UTF-8 text: element {index} of an input is not UTF-8"
+                ) from None
+        text.append(value)
+    return np.array(text, dtype=object).reshape(array.shape)
