@@ -67,3 +67,26 @@ def test_redis_hash_slot_examples() -> None:
     assert keys.key_slot("foo") == 12182
     assert keys.key_slot("{user1000}.following") == keys.key_slot("{user1000}.followers")
     assert keys.key_slot("foo{}{bar}") == keys.crc16(b"foo{}{bar}") % keys.HASH_SLOTS
+
+
+def _crc16_bitwise(data: bytes) -> int:
+    """The CRC16-XMODEM definition Redis Cluster's keyHashSlot uses, bit by bit."""
+    crc = 0
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+            crc &= 0xFFFF
+    return crc
+
+
+@given(data=st.binary(max_size=64))
+def test_crc16_is_the_xmodem_crc_redis_cluster_uses(data: bytes) -> None:
+    assert keys.crc16(data) == _crc16_bitwise(data)
+
+
+def test_crc16_check_value_and_known_slots() -> None:
+    # The CRC's published check value, and slots redis-cli's CLUSTER KEYSLOT gives.
+    assert keys.crc16(b"123456789") == 0x31C3
+    assert keys.key_slot("foo") == 12182
+    assert keys.key_slot("{user1000}.following") == keys.key_slot("user1000") == 3443

@@ -10,7 +10,6 @@ without changing the map. Pipelines are split per node and their replies put bac
 
 from __future__ import annotations
 
-import functools
 import socket
 import threading
 from collections.abc import Callable, Sequence
@@ -141,7 +140,7 @@ class ClusterConnection:
     # --------------------------------------------------------------- routing
     def node_for(self, command: Sequence[Any]) -> NodeName:
         if len(command) > 1 and _command_name(command[0]) not in _KEYLESS:
-            owner = self._slot_owner[_slot_of(_key_bytes(command[1]))]
+            owner = self._slot_owner[key_slot(_key_bytes(command[1]))]
             if owner is not None:
                 return owner
         return self._last
@@ -220,11 +219,6 @@ class ClusterConnection:
             self._last = node
             return result
         raise AssertionError("unreachable")
-
-
-# key_slot hashes in Python (about 1 µs per key byte); a client sends the same few keys again and
-# again (every time step), so the slots of recent keys are remembered.
-_slot_of = functools.lru_cache(maxsize=16384)(key_slot)
 
 
 def _key_bytes(key: Any) -> str | bytes:
