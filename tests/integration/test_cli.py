@@ -43,6 +43,18 @@ def test_info_json_is_machine_readable() -> None:
         "backend TF",
         "backend TFLITE",
     }
+    # A backend is available exactly when a framework that runs it is installed (TFLITE: LiteRT,
+    # tflite_runtime or TensorFlow), and the line names that framework.
+    from smartsim.server.worker.backends import PROVIDERS, framework_module
+
+    for line in data["backends"]:
+        backend = line["label"].removeprefix("backend ")
+        module = framework_module(backend)
+        assert line["ok"] is (module is not None)
+        if module is not None:
+            assert line["value"].startswith(f"available ({module}")
+        else:
+            assert PROVIDERS[backend][1] in line["value"]
 
 
 def test_info_fails_with_advice_when_the_server_is_missing(tmp_path: Path) -> None:

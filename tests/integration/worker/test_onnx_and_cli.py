@@ -106,14 +106,21 @@ def test_cli_unknown_backend_and_device() -> None:
     assert result.returncode == 2 and "invalid device" in result.stderr
 
 
-def test_cli_gpu_without_gpu() -> None:
-    import torch
+@pytest.mark.parametrize("backends", ["TORCH", "ONNX", "TF", "TORCH,ONNX,TF"])
+def test_cli_gpu_without_gpu(backends: str) -> None:
+    from smartsim.server.worker.supervisor import visible_gpus
 
-    if torch.cuda.is_available():
+    if any(visible_gpus(b) for b in backends.split(",")):
         pytest.skip("a GPU is visible")
-    result = run_cli("--address", "127.0.0.1:1", "--device", "GPU", "--backends", "TORCH")
+    result = run_cli("--address", "127.0.0.1:1", "--device", "GPU", "--backends", backends)
     assert result.returncode == 2
-    assert "no GPU is visible" in result.stderr
+    assert f"no GPU is visible to {backends.replace(',', ', ')}" in result.stderr
+
+
+def test_cli_gpu_for_a_cpu_only_backend() -> None:
+    result = run_cli("--address", "127.0.0.1:1", "--device", "GPU:0", "--backends", "TFLITE")
+    assert result.returncode == 2
+    assert "TFLITE run on CPU only" in result.stderr
 
 
 def test_unix_socket_address(ai_server_factory: Any, tmp_path: Path) -> None:

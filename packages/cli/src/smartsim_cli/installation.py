@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 from importlib import metadata
 
 from smartsim.adapters.database.ai_module import resolve_ai_module
 from smartsim.adapters.database.server_binary import resolve_server_binary
 from smartsim.domain.errors import SSConfigError
+from smartsim.server.worker.backends import PROVIDERS, framework_module
 
 PACKAGES = ("smartsim", "smartredis", "smartsim-cli")
-# Backend name -> the Python module a worker imports for it.
-BACKEND_MODULES = {
-    "TORCH": "torch",
-    "ONNX": "onnxruntime",
-    "TF": "tensorflow",
-    "TFLITE": "tflite_runtime",
-}
 
 
 @dataclass(frozen=True)
@@ -57,26 +50,34 @@ def module_lines() -> list[Line]:
 
 
 def backend_available(backend: str) -> bool:
-    """Whether the backend's framework can be imported (found on the path, not loaded)."""
-    return importlib.util.find_spec(BACKEND_MODULES[backend]) is not None
+    """Whether a framework that runs the backend can be imported (found on the path, not loaded)."""
+    return framework_module(backend) is not None
+
+
+def _distribution_version(module: str) -> str:
+    """The version of the installed distribution that provides ``module`` (tensorflow may come as
+    tensorflow-cpu, LiteRT as ai-edge-litert), or "" when unknown."""
+    for distribution in metadata.packages_distributions().get(module, []):
+        try:
+            return metadata.version(distribution)
+        except metadata.PackageNotFoundError:
+            continue
+    return ""
 
 
 def backend_lines() -> list[Line]:
     lines = []
-    for backend, module in BACKEND_MODULES.items():
-        available = backend_available(backend)
-        version = ""
-        if available:
-            distribution = "tflite-runtime" if module == "tflite_runtime" else module
-            try:
-                version = " " + metadata.version(distribution)
-            except metadata.PackageNotFoundError:
-                version = ""
-        lines.append(
-            Line(
-                f"backend {backend}",
-                f"available ({module}{version})" if available else f"not installed (python module {module})",
-                ok=available,
+    for backend, (modules, extra) in PROVIDERS.items():
+        module = framework_module(backend)
+        if module is None:
+            lines.append(
+                Line(
+                    f"backend {backend}",
+                    f"not installed (python module {' or '.join(modules)}: pip install {extra})",
+                    ok=False,
+                )
             )
-        )
+            continue
+        version = _distribution_version(module)
+        lines.append(Line(f"backend {backend}", f"available ({module}{' ' + version if version else ''})"))
     return lines

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
-from .backends import FRAMEWORKS, SUPPORTED, available_backends
+from .backends import FRAMEWORKS, SUPPORTED, available_backends, import_quietly
 
 log = logging.getLogger("smartsim.server.worker.supervisor")
 
@@ -52,8 +52,8 @@ def resolve_backends(requested: str | None) -> list[str]:
         found = available_backends()
         if not found:
             raise NoBackendError(
-                "no machine-learning framework is installed; install one with "
-                "pip install smartsim[torch] or pip install smartsim[onnx]"
+                "no machine-learning framework is installed; install one with pip install "
+                "smartsim[torch], smartsim[onnx], smartsim[tf] or smartsim[tflite]"
             )
         return found
     names = [b.strip().upper() for b in requested.split(",") if b.strip()]
@@ -70,22 +70,39 @@ def resolve_backends(requested: str | None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def check_device(device: str, backends: list[str]) -> None:
-    if not device.startswith("GPU"):
-        return
-    if "TORCH" in backends:
+def visible_gpus(backend: str) -> int | None:
+    """How many GPUs ``backend``'s framework sees (None: the backend runs on CPU only)."""
+    if backend == "TORCH":
         import torch
 
-        if not torch.cuda.is_available():
-            raise UsageError(f"device {device}: no GPU is visible (torch.cuda.is_available() is False)")
-        index = int(device.split(":", 1)[1]) if ":" in device else 0
-        if index >= torch.cuda.device_count():
-            raise UsageError(f"device {device}: only {torch.cuda.device_count()} GPU(s) are visible")
-    else:
+        return int(torch.cuda.device_count()) if torch.cuda.is_available() else 0
+    if backend == "ONNX":
         import onnxruntime
 
-        if "CUDAExecutionProvider" not in onnxruntime.get_available_providers():
-            raise UsageError(f"device {device}: no GPU is visible (onnxruntime has no CUDA provider)")
+        # onnxruntime does not count devices; its CUDA provider reaches every visible one.
+        return 1 if "CUDAExecutionProvider" in onnxruntime.get_available_providers() else 0
+    if backend == "TF":
+        tf = import_quietly("tensorflow")
+        return len(tf.config.list_physical_devices("GPU"))
+    return None
+
+
+def check_device(device: str, backends: list[str]) -> None:
+    """Refuse a GPU device that none of the served frameworks can reach, before registering."""
+    if not device.startswith("GPU"):
+        return
+    index = int(device.split(":", 1)[1]) if ":" in device else 0
+    seen = {backend: visible_gpus(backend) for backend in backends}
+    counts = {backend: n for backend, n in seen.items() if n is not None}
+    if not counts:
+        raise UsageError(f"device {device}: {', '.join(backends)} run on CPU only")
+    if max(counts.values()) == 0:
+        raise UsageError(
+            f"device {device}: no GPU is visible to {', '.join(counts)} (check CUDA_VISIBLE_DEVICES "
+            "and that a CUDA build of the framework is installed)"
+        )
+    if "TORCH" in counts and index >= counts["TORCH"]:
+        raise UsageError(f"device {device}: only {counts['TORCH']} GPU(s) are visible")
 
 
 @dataclass
@@ -207,7 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--address", required=True, help="host:port or unix:///path of one shard")
     parser.add_argument("--device", required=True, help="CPU, GPU or GPU:<n>")
-    parser.add_argument("--backends", default=None, help="comma-separated: TORCH,ONNX (default: installed)")
+    parser.add_argument(
+        "--backends", default=None, help="comma-separated: TORCH,ONNX,TF,TFLITE (default: those installed)"
+    )
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     parser.add_argument("--intra-op-threads", type=int, default=0)
     parser.add_argument("--inter-op-threads", type=int, default=0)
