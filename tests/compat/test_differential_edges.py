@@ -18,6 +18,8 @@ pytestmark = pytest.mark.compat
 DATASET = {"name": "d1", "tensors": [], "meta_scalars": [], "meta_strings": [{"field": "note", "value": "x"}]}
 UNNAMED_DATASET = {**DATASET, "name": ""}
 ONE_BYTE = {"dtype": "uint8", "shape": [1], "data": "AQ=="}
+SCALAR = {"dtype": "float64", "shape": [], "data": "AAAAAAAA8D8="}  # a 0-d array holding 1.0
+NO_ELEMENTS = {"dtype": "float32", "shape": [0, 3], "data": ""}
 MODEL = "bW9kZWw="  # base64 of b"model"
 SETUP: list[dict[str, Any]] = [
     {"op": "put_tensor", "name": "a", **ONE_BYTE},
@@ -29,14 +31,31 @@ SETUP: list[dict[str, Any]] = [
 CASES: list[dict[str, Any]] = [
     {"op": "put_tensor", "name": "", **ONE_BYTE},
     {"op": "put_tensor", "name": ".meta", **ONE_BYTE},
-    {"op": "put_tensor", "name": "scalar", "dtype": "float64", "shape": [], "data": "AAAAAAAA8D8="},
-    {"op": "put_tensor", "name": "none", "dtype": "float32", "shape": [0, 3], "data": ""},
+    {"op": "put_tensor", "name": "scalar", **SCALAR},
+    {"op": "put_tensor", "name": "none", **NO_ELEMENTS},
     {"op": "get_tensor", "name": ""},
     {"op": "tensor_exists", "name": ""},
     {"op": "delete_tensor", "name": ""},
     {"op": "copy_tensor", "src": "", "dest": "b"},
     {"op": "rename_tensor", "src": "", "dest": "b"},
     {"op": "put_dataset", "dataset": UNNAMED_DATASET},
+    {"op": "put_dataset", "dataset": {**DATASET, "tensors": [{"name": "t", **SCALAR}]}},
+    {"op": "put_dataset", "dataset": {**DATASET, "tensors": [{"name": "t", **NO_ELEMENTS}]}},
+    {"op": "put_dataset", "dataset": {**DATASET, "tensors": [{"name": "", **ONE_BYTE}]}},
+    {"op": "put_dataset", "dataset": {**DATASET, "tensors": [{"name": "meta", **ONE_BYTE}]}},
+    {"op": "put_dataset", "dataset": {**DATASET, "meta_strings": [{"field": "", "value": "x"}]}},
+    {"op": "put_dataset", "dataset": {**DATASET, "meta_strings": [{"field": "f", "value": ""}]}},
+    {
+        "op": "put_dataset",
+        "dataset": {
+            **DATASET,
+            "meta_strings": [],
+            "meta_scalars": [
+                {"field": "f", "type": "int", "value": 1},
+                {"field": "f", "type": "float", "value": 1.5},
+            ],
+        },
+    },
     {"op": "get_dataset", "name": ""},
     {"op": "dataset_exists", "name": ""},
     {"op": "delete_dataset", "name": ""},

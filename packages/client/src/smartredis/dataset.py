@@ -43,6 +43,8 @@ class Dataset(SRObject):
         if not isinstance(data, np.ndarray):
             raise TypeError(f"Argument data provided was of type {type(data)}, not <class 'numpy.ndarray'>")
         wire_name_for(data.dtype)  # refuse unsupported dtypes now, not at put time
+        if not name:
+            raise RedisRuntimeError("A name must be provided for the tensor")
         if name in self._tensors:
             raise RedisRuntimeError(f"The tensor {name} already exists")
         # A row-major copy: the dataset must not change when the caller's array does.
@@ -85,7 +87,8 @@ class Dataset(SRObject):
     def _check_new_field(self, name: str, kind: MetaType) -> None:
         existing = MetaType.STRING if name in self._strings else self._scalars.get(name, (None,))[0]
         if existing is not None and existing is not kind:
-            raise RedisRuntimeError("The existing metadata field has a different type.")
+            # SmartRedis' text, trailing space included.
+            raise RedisRuntimeError("The existing metadata field has a different type. ")
 
     def add_meta_scalar(self, name: str, data: int | float | np.number) -> None:
         _check_str(name, "name")
