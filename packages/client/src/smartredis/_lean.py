@@ -90,6 +90,20 @@ def pack_commands(commands: Sequence[Sequence[Any]]) -> list[Buffer]:
     return buffers
 
 
+def send_buffers(sock: socket.socket, buffers: Sequence[Buffer]) -> None:
+    """Write ``buffers`` (from :func:`pack_commands`) with scatter-gather sends, no joining copy."""
+    views = [memoryview(buffer).cast("B") for buffer in buffers]
+    while views:
+        sent = sock.sendmsg(views[:_IOV_MAX])
+        while sent and views:
+            if sent >= views[0].nbytes:
+                sent -= views[0].nbytes
+                views.pop(0)
+            else:
+                views[0] = views[0][sent:]
+                sent = 0
+
+
 class LeanConnection:
     """One socket to one node; one command (or one pipeline) at a time.
 
@@ -147,16 +161,7 @@ class LeanConnection:
 
     @staticmethod
     def _send(sock: socket.socket, buffers: list[Buffer]) -> None:
-        views = [memoryview(buffer).cast("B") for buffer in buffers]
-        while views:
-            sent = sock.sendmsg(views[:_IOV_MAX])
-            while sent and views:
-                if sent >= views[0].nbytes:
-                    sent -= views[0].nbytes
-                    views.pop(0)
-                else:
-                    views[0] = views[0][sent:]
-                    sent = 0
+        send_buffers(sock, buffers)
 
     def _read_reply(self, sock: socket.socket) -> Any:
         while True:

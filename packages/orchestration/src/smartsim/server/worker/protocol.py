@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
+import hiredis
 import numpy as np
-import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
+
+from .shard_connection import ShardConnection
 
 DTYPES: dict[str, np.dtype[Any]] = {
     "FLOAT": np.dtype(np.float32),
@@ -199,22 +199,17 @@ def one_line(message: str) -> str:
 
 
 class WorkerConnection:
-    """One RESP2 connection to one shard, registered as a worker (no retries, no pooling)."""
+    """The worker's registered connection to its shard (no retries: a registration belongs to
+    one connection, so a lost connection ends the worker and its supervisor starts a new one)."""
 
-    def __init__(self, address: str, socket_timeout: float | None = None) -> None:
-        retry = Retry(NoBackoff(), 0)
-        if address.startswith("unix://"):
-            self.conn = redis.Redis(
-                unix_socket_path=address[len("unix://") :], protocol=2, retry=retry, socket_timeout=None
-            )
-        else:
-            host, _, port = address.rpartition(":")
-            self.conn = redis.Redis(
-                host=host or "127.0.0.1", port=int(port), protocol=2, retry=retry, socket_timeout=None
-            )
+    def __init__(self, address: str) -> None:
+        self.connection = ShardConnection(address)
 
     def command(self, *args: Any) -> Any:
-        return self.conn.execute_command(*args)  # type: ignore[no-untyped-call]
+        reply = self.connection.command(*args)
+        if isinstance(reply, hiredis.ReplyError):
+            raise ProtocolError(f"{_text(args[0])} was refused: {reply}")
+        return reply
 
     def hello(self, device: str, backends: list[str]) -> None:
         self.command("AI._WORKER.HELLO", device, *backends)
@@ -240,4 +235,4 @@ class WorkerConnection:
         return int(self.command("AI._WORKER.DONE", run_id, "ERR", max(0, duration_us), one_line(message)))
 
     def close(self) -> None:
-        self.conn.close()
+        self.connection.close()

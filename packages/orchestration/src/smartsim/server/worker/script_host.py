@@ -13,7 +13,6 @@ as a job would wait for a worker, possibly this one. The model value is read wit
 from __future__ import annotations
 
 import hashlib
-import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +22,7 @@ import numpy as np
 from .backends.loading import build_model, run_model
 from .cache import LRUCache
 from .protocol import Request, WorkerError, is_string_array
+from .shard_connection import ShardConnection
 
 # Commands that would block the worker (it runs one script at a time on one thread) or change
 # what the connection is: refused before they are sent.
@@ -34,56 +34,6 @@ REFUSED = frozenset(
         "AI.DAGEXECUTE", "AI.DAGEXECUTE_RO", "AI.DAGRUN", "AI.DAGRUN_RO",
     }
 )  # fmt: skip
-
-
-class ShardConnection:
-    """A plain RESP2 connection to one shard (``host:port`` or ``unix://path``), opened lazily."""
-
-    def __init__(self, address: str, timeout_s: float | None = None) -> None:
-        self.address = address
-        self.timeout_s = timeout_s
-        self._sock: socket.socket | None = None
-        self._reader = hiredis.Reader()
-
-    def _connect(self) -> socket.socket:
-        if self._sock is None:
-            if self.address.startswith("unix://"):
-                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                sock.settimeout(self.timeout_s)
-                sock.connect(self.address[len("unix://") :])
-            else:
-                host, _, port = self.address.rpartition(":")
-                sock = socket.create_connection((host or "127.0.0.1", int(port)), timeout=self.timeout_s)
-            self._sock = sock
-            self._reader = hiredis.Reader()
-        return self._sock
-
-    def command(self, *args: str | bytes) -> Any:
-        """The raw reply (``hiredis.ReplyError`` for an error reply); the connection is closed
-        when it fails, so that a half-read reply never answers the next command."""
-        parts = [b"*%d\r\n" % len(args)]
-        for arg in args:
-            data = arg.encode("utf-8", errors="surrogateescape") if isinstance(arg, str) else arg
-            parts += [b"$%d\r\n" % len(data), data, b"\r\n"]
-        sock = self._connect()
-        try:
-            sock.sendall(b"".join(parts))
-            while True:
-                reply = self._reader.gets()
-                if reply is not False:
-                    return reply
-                chunk = sock.recv(1 << 16)
-                if not chunk:
-                    raise ConnectionError(f"connection to {self.address} closed")
-                self._reader.feed(chunk)
-        except BaseException:
-            self.close()
-            raise
-
-    def close(self) -> None:
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
 
 
 def script_value(reply: Any) -> Any:

@@ -12,7 +12,6 @@ from types import FrameType
 from typing import Any
 
 import numpy as np
-import redis
 
 from .backends.loading import Threads, build_model, run_model
 from .batching import outcomes_per_request
@@ -28,6 +27,7 @@ from .protocol import (
     parse_run,
 )
 from .script_host import ShardScriptHost
+from .shard_connection import ShardConnectionError
 
 log = logging.getLogger("smartsim.server.worker")
 
@@ -110,7 +110,7 @@ class Worker:
         except (WorkerError, ValueError) as error:
             run_id = _run_id(reply)
             if run_id is not None:
-                self.connection.done_err(run_id, 0, str(error))
+                self._done(run_id, 0, error=str(error))
             return
         started = time.perf_counter()
         try:
@@ -121,15 +121,27 @@ class Worker:
         except WorkerError as error:
             duration = int((time.perf_counter() - started) * 1e6)
             log.info("run %d (%s) failed: %s", run.run, run.key, error)
-            self.connection.done_err(run.run, duration, str(error))
+            self._done(run.run, duration, error=str(error))
             return
         except Exception as error:
             duration = int((time.perf_counter() - started) * 1e6)
             log.exception("run %d (%s) failed", run.run, run.key)
-            self.connection.done_err(run.run, duration, f"ERR {type(error).__name__}: {error}")
+            self._done(run.run, duration, error=f"ERR {type(error).__name__}: {error}")
             return
         duration = int((time.perf_counter() - started) * 1e6)
-        self.connection.done_ok(run.run, duration, payload)
+        self._done(run.run, duration, payload=payload)
+
+    def _done(self, run_id: int, duration_us: int, payload: list[Any] | None = None, error: str = "") -> None:
+        """Report a run (``error`` set: DONE ERR). The module refusing a report (a result it
+        cannot store) concerns that run only: it is logged and the worker goes on serving."""
+        assert self.connection is not None
+        try:
+            if payload is None:
+                self.connection.done_err(run_id, duration_us, error)
+            else:
+                self.connection.done_ok(run_id, duration_us, payload)
+        except ProtocolError as refused:
+            log.error("run %d: %s", run_id, refused)
 
     def load(self, run: Run) -> Any:
         assert self.connection is not None
@@ -205,7 +217,7 @@ def run_worker(config: WorkerConfig) -> int:
     except ProtocolError:
         log.exception("protocol error")
         return 2
-    except redis.exceptions.ConnectionError as error:
+    except ShardConnectionError as error:
         log.error("connection to %s lost: %s", config.address, error)
         return 3
     except KeyboardInterrupt:
