@@ -38,12 +38,6 @@ def _text(value: Any) -> str:
     return value.decode("utf-8", errors="surrogateescape") if isinstance(value, bytes) else str(value)
 
 
-def _fields(reply: Any) -> dict[str, Any]:
-    if not isinstance(reply, list) or len(reply) % 2:
-        raise ProtocolError(f"expected a flat field/value array, got {reply!r:.200}")
-    return {_text(reply[i]): reply[i + 1] for i in range(0, len(reply), 2)}
-
-
 def decode_strings(blob: bytes, shape: list[int]) -> np.ndarray:
     """A STRING blob (every element followed by one NUL) as an object array of ``bytes``."""
     count = int(np.prod(shape, dtype=np.int64))
@@ -137,7 +131,7 @@ def encode_outputs(outputs: list[Outcome]) -> list[Any]:
     return payload
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Request:
     """One caller's job inside a run."""
 
@@ -148,7 +142,7 @@ class Request:
     inputs: list[np.ndarray]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Run:
     """What ``AI._WORKER.NEXT`` hands out: one job, or several of one model batched."""
 
@@ -167,30 +161,54 @@ class Run:
         return (self.kind, self.key, self.version)
 
 
+# The field names of a NEXT reply and of each of its requests, in the order the module sends them
+# (docs/worker-protocol.md). Values are read by position once the names are checked: a run is
+# parsed on every call, and building dictionaries of the fields cost as much as a small model.
+RUN_FIELDS = (
+    b"run",
+    b"kind",
+    b"key",
+    b"version",
+    b"backend",
+    b"device",
+    b"function",
+    b"entry_point",
+    b"requests",
+)
+REQUEST_FIELDS = (b"job", b"keys", b"args", b"noutputs", b"inputs")
+
+
+def _values(reply: Any, names: tuple[bytes, ...]) -> list[Any]:
+    if not isinstance(reply, list) or tuple(reply[0::2]) != names or len(reply) != 2 * len(names):
+        raise ProtocolError(f"expected the fields {b' '.join(names).decode()}, got {reply!r:.200}")
+    values: list[Any] = reply[1::2]
+    return values
+
+
 def parse_request(reply: Any) -> Request:
-    values = _fields(reply)
+    job, keys, args, noutputs, inputs = _values(reply, REQUEST_FIELDS)
     return Request(
-        job=int(values["job"]),
-        keys=[_text(k) for k in values["keys"]],
-        args=[_text(a) for a in values["args"]],
-        noutputs=int(values["noutputs"]),
-        inputs=[decode_tensor(t) for t in values["inputs"]],
+        job=int(job),
+        keys=[_text(k) for k in keys],
+        args=[_text(a) for a in args],
+        noutputs=int(noutputs),
+        inputs=[decode_tensor(t) for t in inputs],
     )
 
 
 def parse_run(reply: Any) -> Run:
     """Parse a NEXT reply; a malformed tensor raises ``WorkerError`` with the run id attached."""
-    values = _fields(reply)
+    run, kind, key, version, backend, device, function, entry_point, requests = _values(reply, RUN_FIELDS)
     return Run(
-        run=int(values["run"]),
-        kind=_text(values["kind"]),
-        key=_text(values["key"]),
-        version=int(values["version"]),
-        backend=_text(values["backend"]),
-        device=_text(values["device"]),
-        function=_text(values["function"]),
-        entry_point=int(values["entry_point"]) == 1,
-        requests=[parse_request(r) for r in values["requests"]],
+        run=int(run),
+        kind=_text(kind),
+        key=_text(key),
+        version=int(version),
+        backend=_text(backend),
+        device=_text(device),
+        function=_text(function),
+        entry_point=int(entry_point) == 1,
+        requests=[parse_request(r) for r in requests],
     )
 
 
