@@ -132,3 +132,38 @@ def test_direct_reader_edge_cases(client: Client, ai_server: Any) -> None:
     # After each failure the client still works.
     client.put_tensor("ok", np.arange(3, dtype=np.uint8))
     assert client.get_tensor("ok").tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("nbytes", [8, 65536 - 64, 65536, 262144 - 72, 262144, 262144 + 4096, 1 << 20])
+def test_payloads_around_the_first_read_sizes(client: Client, nbytes: int) -> None:
+    """A reply that fits the first read, one that just does not, and one far larger: each is read
+    whole and correct, and the next command still finds a clean connection."""
+    data = np.random.default_rng(nbytes).integers(0, 255, nbytes, dtype=np.uint8)
+    client.put_tensor("edge", data)
+    assert np.array_equal(client.get_tensor("edge"), data)
+    assert client.tensor_exists("edge")
+
+
+def test_readers_in_several_threads(ai_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each thread's client reads into its own buffers: concurrent reads never mix payloads."""
+    import threading
+
+    monkeypatch.setenv("SSDB", f"{ai_server.host}:{ai_server.port}")
+    monkeypatch.setenv("SR_DB_TYPE", "Standalone")
+    failures: list[str] = []
+
+    def read_own(index: int) -> None:
+        own = Client()
+        data = np.full(20_000 + index * 1000, index, dtype=np.int64)
+        own.put_tensor(f"t{index}", data)
+        for _ in range(50):
+            if not np.array_equal(own.get_tensor(f"t{index}"), data):
+                failures.append(f"thread {index} read another payload")
+                return
+
+    threads = [threading.Thread(target=read_own, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import socket
+import threading
 
 import numpy as np
 
@@ -131,28 +132,45 @@ def _read_tensor(reader: _Reader) -> np.ndarray:
     return array
 
 
+# The first read of a reply goes into a reusable buffer this large: a tensor up to 256 KiB usually
+# arrives whole in it (one system call, no allocation), where a smaller first read would leave
+# the rest to a second receive that may have to wait for its own wake-up.
+_FIRST_READ = 256 * 1024 + 4096
+_local = threading.local()
+
+
+def _first_read_buffer() -> bytearray:
+    # Per thread: a connection serves one command at a time under its lock, but several
+    # connections (threads) may read at once.
+    buffer: bytearray | None = getattr(_local, "buffer", None)
+    if buffer is None:
+        buffer = _local.buffer = bytearray(_FIRST_READ)
+    return buffer
+
+
 def _read_small_or_any(sock: socket.socket) -> np.ndarray:
-    """A reply that arrived whole in the first read is sliced out of it directly (small tensors:
-    fewer steps); anything else continues through the incremental reader."""
-    first = sock.recv(_CHUNK)
-    match = _HEADER.match(first)
+    """A reply that arrived whole in the first read is copied out of it directly (one copy into
+    the result array); anything else continues through the incremental reader."""
+    buffer = _first_read_buffer()
+    count = sock.recv_into(buffer)
+    match = _HEADER.match(buffer, 0, count)
     if match is not None:
         start = match.end()
         length = int(match.group("length"))
-        if len(first) == start + length + 2 and first.endswith(b"\r\n"):
+        if count == start + length + 2 and buffer[count - 2 : count] == b"\r\n":
             dims_text = match.group("dims")
             dims = [int(dim) for dim in dims_text[1:-2].split(b"\r\n:")] if dims_text else []
             try:
                 dtype = numpy_dtype_for(match.group("dtype").decode())
             except KeyError:
                 dtype = None
-            if dtype is not None and len(dims) == int(match.group("ndims")):
-                flat = np.frombuffer(first, dtype=dtype, count=length // dtype.itemsize, offset=start)
-                if flat.nbytes == length:
-                    copy: np.ndarray = flat.reshape(dims).copy()
-                    return copy
+            if dtype is not None and len(dims) == int(match.group("ndims")) and length % dtype.itemsize == 0:
+                result = np.empty(dims, dtype=dtype)
+                if result.nbytes == length:
+                    result.data.cast("B")[:] = memoryview(buffer)[start : start + length]
+                    return result
     reader = _Reader(sock)
-    reader.seed(first)
+    reader.seed(bytes(buffer[:count]))
     return _read_tensor(reader)
 
 
