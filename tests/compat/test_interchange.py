@@ -13,6 +13,7 @@ import pytest
 
 from compat.keyspace import WIRE_DTYPES, extreme_array, tensorget_reply
 from compat.real_client import DatasetSpec, RealClient, decode_array, decode_dataset, put_tensor_op
+from compat.samples import sample_dataset_spec
 from smartredis import Client, Dataset
 
 pytestmark = pytest.mark.compat
@@ -104,26 +105,6 @@ def _build_our_dataset(spec: DatasetSpec) -> Dataset:
     return dataset
 
 
-def _dataset_spec(name: str, seed: int) -> DatasetSpec:
-    return DatasetSpec(
-        name,
-        tensors=[
-            ("u", np.arange(seed, seed + 4, dtype=np.uint16).reshape(2, 2)),
-            ("d", np.linspace(-seed, seed, 5, dtype=np.float64)),
-        ],
-        scalars=[
-            ("step", seed, "int"),
-            ("step", seed + 1, "int"),
-            ("dt", 0.25, "float"),
-            ("f32", 1.5, "float32"),
-            ("i32", -seed, "int32"),
-            ("u32", 42, "uint32"),
-            ("u64", 2**63, "uint64"),
-        ],
-        strings=[("who", f"rank {seed}"), ("who", "again"), ("note", "")],
-    )
-
-
 def _assert_dataset_matches(got: Any, spec: DatasetSpec) -> None:
     """``got``: our Dataset, compared with what the spec put in."""
     assert got.get_name() == spec.name
@@ -141,7 +122,7 @@ def _assert_dataset_matches(got: Any, spec: DatasetSpec) -> None:
 def test_datasets_written_by_either_client_are_byte_identical(
     real_client: RealClient, our_client: Client, ai_server: Any
 ) -> None:
-    real_spec, our_spec = _dataset_spec("by_real", 3), _dataset_spec("by_ours", 3)
+    real_spec, our_spec = sample_dataset_spec("by_real", 3), sample_dataset_spec("by_ours", 3)
     real_client.put_dataset(real_spec)
     our_client.put_dataset(_build_our_dataset(our_spec))
     raw = ai_server.client()
@@ -154,14 +135,14 @@ def test_datasets_written_by_either_client_are_byte_identical(
 
 
 def test_real_client_dataset_read_by_our_client(real_client: RealClient, our_client: Client) -> None:
-    spec = _dataset_spec("ds", 5)
+    spec = sample_dataset_spec("ds", 5)
     real_client.put_dataset(spec)
     assert our_client.dataset_exists("ds")
     _assert_dataset_matches(our_client.get_dataset("ds"), spec)
 
 
 def test_our_dataset_read_by_real_client(real_client: RealClient, our_client: Client) -> None:
-    spec = _dataset_spec("ds", 7)
+    spec = sample_dataset_spec("ds", 7)
     our_client.put_dataset(_build_our_dataset(spec))
     results = real_client.run([{"op": "dataset_exists", "name": "ds"}, {"op": "get_dataset", "name": "ds"}])
     assert results[0] is True
@@ -182,7 +163,7 @@ def test_our_dataset_read_by_real_client(real_client: RealClient, our_client: Cl
 
 
 def test_aggregation_lists_are_shared(real_client: RealClient, our_client: Client, ai_server: Any) -> None:
-    specs = [_dataset_spec(f"sample_{i}", i) for i in range(4)]
+    specs = [sample_dataset_spec(f"sample_{i}", i) for i in range(4)]
     # Alternate writers on one list: the real client appends even samples, ours odd ones.
     for i, spec in enumerate(specs):
         if i % 2 == 0:

@@ -22,12 +22,12 @@ from cluster_support import RunningCluster
 from compat.differential import run_ours
 from compat.keyspace import WIRE_DTYPES, extreme_array
 from compat.real_client import (
-    DatasetSpec,
     RealClient,
     decode_dataset,
     encode_array,
     put_tensor_op,
 )
+from compat.samples import sample_dataset_spec
 from compat.workers import running_workers
 
 pytestmark = pytest.mark.compat
@@ -68,27 +68,7 @@ def _arrays() -> dict[str, np.ndarray]:
     return arrays
 
 
-def _dataset_spec(name: str, seed: int) -> DatasetSpec:
-    return DatasetSpec(
-        name,
-        tensors=[
-            ("u", np.arange(seed, seed + 4, dtype=np.uint16).reshape(2, 2)),
-            ("d", np.linspace(-seed, seed, 5, dtype=np.float64)),
-        ],
-        scalars=[
-            ("step", seed, "int"),
-            ("step", seed + 1, "int"),
-            ("dt", 0.25, "float"),
-            ("f32", 1.5, "float32"),
-            ("i32", -seed, "int32"),
-            ("u32", 42, "uint32"),
-            ("u64", 2**63, "uint64"),
-        ],
-        strings=[("who", f"rank {seed}"), ("note", "")],
-    )
-
-
-DATASETS = [_dataset_spec(f"ds_{i}", i) for i in range(6)]  # names spread over all shards
+DATASETS = [sample_dataset_spec(f"ds_{i}", i) for i in range(6)]  # names spread over all shards
 
 
 def _writes() -> list[dict[str, Any]]:
@@ -141,7 +121,7 @@ def _check_reads(results: list[Any]) -> None:
             "i32": {"type": "int32", "values": [-seed]},
             "u32": {"type": "uint32", "values": [42]},
             "u64": {"type": "uint64", "values": [2**63]},
-            "who": {"type": "str", "values": [f"rank {seed}"]},
+            "who": {"type": "str", "values": [f"rank {seed}", "again"]},
             "note": {"type": "str", "values": [""]},
         }
     assert (model_exists, base64.b64decode(model)) == (True, MODEL_BLOB)

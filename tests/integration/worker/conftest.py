@@ -92,3 +92,24 @@ def cpu_worker(supervisor: Supervisor) -> Supervisor:
     """One CPU worker serving every installed backend, registered before the test starts."""
     supervisor.start()
     return supervisor
+
+
+def execute_concurrently(ai_server: Any, commands: Sequence[Sequence[Any]], timeout_s: float = 60) -> None:
+    """Send each command from its own thread and connection at the same time (so that the module
+    can batch them), wait for all, and fail with the first error any of them got."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def call(command: Sequence[Any]) -> None:
+        try:
+            ai_server.client().execute_command(*command)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=call, args=(command,)) for command in commands]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout_s)
+    assert not errors, errors

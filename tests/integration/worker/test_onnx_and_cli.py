@@ -6,14 +6,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from .conftest import Supervisor, wait_for
+from .conftest import Supervisor, execute_concurrently, wait_for
 from .models import Double, onnx_add_mul, onnx_string_identity, torch_bytes
 from .test_torch import get, put
 
@@ -60,22 +59,13 @@ def test_onnx_batched(ai_server: Any, cpu_worker: Supervisor) -> None:
     arrays = [rng.standard_normal((n, 3)).astype(np.float32) for n in (2, 3)]
     for i, array in enumerate(arrays):
         put(conn, f"x{i}", array)
-    errors: list[BaseException] = []
-
-    def call(i: int) -> None:
-        try:
-            ai_server.client().execute_command(
-                "AI.MODELEXECUTE", "ob", "INPUTS", 2, f"x{i}", f"x{i}", "OUTPUTS", 2, f"s{i}", f"p{i}"
-            )
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=call, args=(i,)) for i in range(len(arrays))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors
+    execute_concurrently(
+        ai_server,
+        [
+            ("AI.MODELEXECUTE", "ob", "INPUTS", 2, f"x{i}", f"x{i}", "OUTPUTS", 2, f"s{i}", f"p{i}")
+            for i in range(len(arrays))
+        ],
+    )
     for i, array in enumerate(arrays):
         np.testing.assert_allclose(get(conn, f"s{i}"), array + array)
         np.testing.assert_allclose(get(conn, f"p{i}"), array * array)

@@ -4,7 +4,6 @@ SmartRedis 0.6.1 client standalone and in a cluster, batching, STRING tensors, e
 from __future__ import annotations
 
 import base64
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import redis
 from cluster_support import RunningCluster
 from compat.real_client import RealClient, decode_array, put_tensor_op, real_client_python
 
-from .conftest import Supervisor, wait_for
+from .conftest import Supervisor, execute_concurrently, wait_for
 from .test_torch import get, put
 
 __all__ = ["real_client_python"]
@@ -194,23 +193,14 @@ def test_batched_runs_equal_unbatched(ai_server: Any, cpu_worker: Supervisor, de
     for i, array in enumerate(arrays):
         put(conn, f"x{i}", array)
         conn.execute_command("AI.MODELEXECUTE", "single", "INPUTS", 1, f"x{i}", "OUTPUTS", 1, f"one{i}")
-    errors: list[BaseException] = []
-
-    def call(i: int) -> None:
-        try:
-            ai_server.client().execute_command(
-                "AI.MODELEXECUTE", "batched", "INPUTS", 1, f"x{i}", "OUTPUTS", 1, f"many{i}"
-            )
-        except BaseException as error:
-            errors.append(error)
-
     # MINBATCHSIZE 6 holds the requests back until all three (1 + 2 + 3 rows) are queued.
-    threads = [threading.Thread(target=call, args=(i,)) for i in range(len(arrays))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors
+    execute_concurrently(
+        ai_server,
+        [
+            ("AI.MODELEXECUTE", "batched", "INPUTS", 1, f"x{i}", "OUTPUTS", 1, f"many{i}")
+            for i in range(len(arrays))
+        ],
+    )
     for i, array in enumerate(arrays):
         assert get(conn, f"many{i}").shape == (len(array), 3)
         np.testing.assert_allclose(get(conn, f"many{i}"), get(conn, f"one{i}"), rtol=1e-6, atol=1e-7)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from .conftest import Supervisor, wait_for
+from .conftest import Supervisor, execute_concurrently, wait_for
 from .models import SCRIPT, AddSub, Double, Half, Raises, RowSum, Slow, torch_bytes
 
 
@@ -123,22 +123,13 @@ def test_batched_equals_unbatched(ai_server: Any, cpu_worker: Supervisor) -> Non
     arrays = [rng.standard_normal((n, 4)).astype(np.float32) for n in sizes]
     for i, array in enumerate(arrays):
         put(conn, f"in{i}", array)
-    errors: list[BaseException] = []
-
-    def call(i: int) -> None:
-        try:
-            ai_server.client().execute_command(
-                "AI.MODELEXECUTE", "mb", "INPUTS", 1, f"in{i}", "OUTPUTS", 1, f"out{i}"
-            )
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=call, args=(i,)) for i in range(len(sizes))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors
+    execute_concurrently(
+        ai_server,
+        [
+            ("AI.MODELEXECUTE", "mb", "INPUTS", 1, f"in{i}", "OUTPUTS", 1, f"out{i}")
+            for i in range(len(sizes))
+        ],
+    )
     for i, array in enumerate(arrays):
         expected = RowSum()(torch.from_numpy(array)).numpy()
         np.testing.assert_allclose(get(conn, f"out{i}"), expected, rtol=1e-6)
