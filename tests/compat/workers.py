@@ -26,7 +26,9 @@ def _registered(address: str) -> int:
 
 
 @contextlib.contextmanager
-def running_workers(addresses: Sequence[str], log_dir: Path, timeout_s: float = 60.0) -> Iterator[None]:
+def running_workers(
+    addresses: Sequence[str], log_dir: Path, timeout_s: float = 60.0, backends: Sequence[str] = ("TORCH",)
+) -> Iterator[None]:
     """Start ``python -m smartsim.server.worker`` for every address; wait until each registered."""
     log_dir.mkdir(parents=True, exist_ok=True)
     supervisors = []
@@ -34,7 +36,7 @@ def running_workers(addresses: Sequence[str], log_dir: Path, timeout_s: float = 
         for index, address in enumerate(addresses):
             with open(log_dir / f"supervisor{index}.out", "ab") as out:
                 argv = [sys.executable, "-m", "smartsim.server.worker", "--address", address]
-                argv += ["--device", "CPU", "--backends", "TORCH", "--intra-op-threads", "1"]
+                argv += ["--device", "CPU", "--backends", ",".join(backends), "--intra-op-threads", "1"]
                 argv += ["--log-dir", str(log_dir)]
                 supervisors.append(subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT))
         deadline = time.monotonic() + timeout_s

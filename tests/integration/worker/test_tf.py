@@ -14,6 +14,7 @@ import redis
 
 from cluster_support import RunningCluster
 from compat.real_client import RealClient, decode_array, put_tensor_op, real_client_python
+from compat.workers import running_workers
 
 from .conftest import Supervisor, execute_concurrently, wait_for
 from .test_torch import get, put
@@ -270,31 +271,14 @@ def test_real_client_set_model_and_run_model(
     assert results[4] == encoded
 
 
-class ShardServer:
-    """One cluster shard as the worker Supervisor fixture expects a server."""
-
-    def __init__(self, port: int) -> None:
-        self.host = "127.0.0.1"
-        self.port = port
-
-    def client(self) -> redis.Redis:
-        return redis.Redis(host=self.host, port=self.port, protocol=2)
-
-
 @pytest.fixture
 def tf_cluster(tmp_path: Path) -> Iterator[RunningCluster]:
     """A 3-shard cluster with a TF worker on every shard."""
     cluster = RunningCluster(tmp_path / "cluster")
-    supervisors = [
-        Supervisor(ShardServer(s.port), tmp_path / f"workers{i}") for i, s in enumerate(cluster.shards)
-    ]
     try:
-        for supervisor in supervisors:
-            supervisor.start(backends=["TF"])
-        yield cluster
+        with running_workers(cluster.addresses, tmp_path / "workers", backends=["TF"]):
+            yield cluster
     finally:
-        for supervisor in supervisors:
-            supervisor.stop()
         cluster.stop()
 
 
