@@ -41,11 +41,16 @@ def missing_commands(client: Any) -> list[str]:
     missing = []
     for name in WORKER_COMMANDS:
         try:
-            client.execute_command(name)
+            command(client, name)
         except redis.exceptions.ResponseError as err:
             if "unknown command" in str(err).lower():
                 missing.append(name)
     return missing
+
+
+def command(client: redis.Redis, *args: Any) -> Any:
+    """One command (redis-py's ``execute_command`` is untyped)."""
+    return client.execute_command(*args)  # type: ignore[no-untyped-call]
 
 
 def echo_worker(server: BenchServer, transport: str, cpus: set[int] | None) -> None:
@@ -53,10 +58,10 @@ def echo_worker(server: BenchServer, transport: str, cpus: set[int] | None) -> N
     if cpus:
         os.sched_setaffinity(0, cpus)
     client = server.client(transport)
-    client.execute_command("AI._WORKER.HELLO", "CPU", "TORCH")
+    command(client, "AI._WORKER.HELLO", "CPU", "TORCH")
     for _ in range(MAX_WORKER_RUNS):
         try:
-            run = client.execute_command("AI._WORKER.NEXT", 1000)
+            run = command(client, "AI._WORKER.NEXT", 1000)
         except Exception:  # the server stopped: the benchmark is over
             return
         if not run:
@@ -69,12 +74,12 @@ def echo_worker(server: BenchServer, transport: str, cpus: set[int] | None) -> N
             done.append(job[b"noutputs"])
             for _ in range(job[b"noutputs"]):
                 done += [dtype, len(dims), *dims, blob]
-        client.execute_command(*done)
+        command(client, *done)
 
 
 def wait_for_worker(client: Any, worker: Any) -> None:
     deadline = time.monotonic() + 30
-    while not client.execute_command("AI._WORKER.LIST"):
+    while not command(client, "AI._WORKER.LIST"):
         if not worker.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("the stub worker did not register (AI._WORKER.LIST stayed empty)")
         time.sleep(0.01)
@@ -108,10 +113,8 @@ def main() -> int:
         if missing:
             print(f"SKIPPED: the AI module does not implement {', '.join(missing)} yet; nothing to measure.")
             return 0
-        probe.execute_command("AI.MODELSTORE", "bench_model", "TORCH", "CPU", "BLOB", b"stub")
-        probe.execute_command(
-            "AI.TENSORSET", "bench_in", "FLOAT", 1, 4, "BLOB", np.ones(4, np.float32).tobytes()
-        )
+        command(probe, "AI.MODELSTORE", "bench_model", "TORCH", "CPU", "BLOB", b"stub")
+        command(probe, "AI.TENSORSET", "bench_in", "FLOAT", 1, 4, "BLOB", np.ones(4, np.float32).tobytes())
         for transport in transports:
             worker = multiprocessing.get_context("spawn").Process(
                 target=echo_worker, args=(server, transport, client_cpus), daemon=True
@@ -121,12 +124,12 @@ def main() -> int:
             execute = ("AI.MODELEXECUTE", "bench_model", "INPUTS", 1, "bench_in", "OUTPUTS", 1, "bench_out")
             wait_for_worker(client, worker)
             for _ in range(100):  # warm up
-                client.execute_command(*execute)
+                command(client, *execute)
             ping, run = [], []
             for _ in range(args.reps):
                 ping.append(latency_us(client.ping, 3 * args.calls))
-                run.append(latency_us(functools.partial(client.execute_command, *execute), args.calls))
-            row = {
+                run.append(latency_us(functools.partial(command, client, *execute), args.calls))
+            row: dict[str, Any] = {
                 "transport": transport,
                 "ping_us": statistics.median(ping),
                 "exec_us": statistics.median(run),
