@@ -74,15 +74,6 @@ def _our_outcome(dataset: Dataset, call: Mapping[str, Any]) -> dict[str, Any]:
     return {"ok": None}
 
 
-@pytest.fixture
-def our_client(ai_server: Any, monkeypatch: pytest.MonkeyPatch) -> Client:
-    monkeypatch.setenv("SSDB", f"{ai_server.host}:{ai_server.port}")
-    monkeypatch.setenv("SR_DB_TYPE", "Standalone")
-    for variable in ("SSKEYIN", "SSKEYOUT"):
-        monkeypatch.delenv(variable, raising=False)
-    return Client()
-
-
 def _tensors() -> list[tuple[str, np.ndarray]]:
     return [("t", np.arange(6, dtype=np.float64).reshape(2, 3)), ("x", np.arange(2, dtype=np.int32))]
 

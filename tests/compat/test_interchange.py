@@ -21,15 +21,6 @@ pytestmark = pytest.mark.compat
 DTYPES = list(WIRE_DTYPES)
 
 
-@pytest.fixture
-def our_client(ai_server: Any, monkeypatch: pytest.MonkeyPatch) -> Client:
-    monkeypatch.setenv("SSDB", f"{ai_server.host}:{ai_server.port}")
-    monkeypatch.setenv("SR_DB_TYPE", "Standalone")
-    for variable in ("SSKEYIN", "SSKEYOUT"):
-        monkeypatch.delenv(variable, raising=False)
-    return Client()
-
-
 def _arrays() -> dict[str, np.ndarray]:
     arrays = {dtype: extreme_array(dtype) for dtype in DTYPES}
     arrays["big"] = np.arange(300_000, dtype=np.float64).reshape(100, 3000)
