@@ -57,7 +57,7 @@ def timed(operation: Callable[[], Any], count: int) -> float:
 def bench_size(client: Any, size: int, reps: int, batch_bytes: int) -> dict[str, float]:
     """Median MB/s of the four operations for one payload size."""
     array = np.random.default_rng(size).random(size // 4, dtype=np.float32)
-    payload = memoryview(array).cast("B")
+    payload = array.data.cast("B")
     count = max(1, min(2000, batch_bytes // size))
     ops: dict[str, Callable[[], Any]] = {
         "SET": lambda: client.execute_command("SET", "plain", payload),
