@@ -232,10 +232,23 @@ int ai_parse_modelexecute(RedisModuleCtx *ctx, RedisModuleString **argv, int arg
     return 0;
 }
 
+/* Queue the model run that MODELEXECUTE or MODELRUN parsed into `a` (replies on failure). */
+static int ai_submit_model_run(RedisModuleCtx *ctx, RedisModuleString **argv, const ai_modelexecute_args *a) {
+    ai_job *job = ai_model_job(ctx, a->model, argv[1]);
+
+    job->timeout_ms = a->timeout;
+    if (ai_job_load_inputs(ctx, job, argv + a->in_start, (size_t)a->nin) != 0) {
+        ai_job_free(job);
+        return REDISMODULE_OK;
+    }
+    job->outputs = ai_retain_strings(ctx, argv + a->out_start, (size_t)a->nout);
+    job->noutputs = (size_t)a->nout;
+    return ai_submit(ctx, job);
+}
+
 /* AI.MODELEXECUTE <key> INPUTS <n> <in...> OUTPUTS <m> <out...> [TIMEOUT <ms>] */
 int ai_cmd_modelexecute(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     ai_modelexecute_args a;
-    ai_job *job;
 
     if (RedisModule_IsKeysPositionRequest(ctx)) {
         ai_modelexecute_keys(ctx, argv, argc);
@@ -244,15 +257,7 @@ int ai_cmd_modelexecute(RedisModuleCtx *ctx, RedisModuleString **argv, int argc)
     if (ai_refuse_blocking(ctx)) return RedisModule_ReplyWithError(ctx, AI_ERR_IN_TRANSACTION);
     if (ai_parse_modelexecute(ctx, argv, argc, 0, &a) != 0) return REDISMODULE_OK;
 
-    job = ai_model_job(ctx, a.model, argv[1]);
-    job->timeout_ms = a.timeout;
-    if (ai_job_load_inputs(ctx, job, argv + a.in_start, (size_t)a.nin) != 0) {
-        ai_job_free(job);
-        return REDISMODULE_OK;
-    }
-    job->outputs = ai_retain_strings(ctx, argv + a.out_start, (size_t)a.nout);
-    job->noutputs = (size_t)a.nout;
-    return ai_submit(ctx, job);
+    return ai_submit_model_run(ctx, argv, &a);
 }
 
 /* ===== AI.MODELRUN (deprecated) ===== */
@@ -306,7 +311,6 @@ int ai_parse_modelrun(RedisModuleCtx *ctx, RedisModuleString **argv, int argc, i
 /* AI.MODELRUN <key> [TIMEOUT <ms>] INPUTS <in...> OUTPUTS <out...> */
 int ai_cmd_modelrun(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     ai_modelexecute_args a;
-    ai_job *job;
 
     if (RedisModule_IsKeysPositionRequest(ctx)) {
         ai_modelrun_keys(ctx, argv, argc);
@@ -315,15 +319,7 @@ int ai_cmd_modelrun(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     if (ai_refuse_blocking(ctx)) return RedisModule_ReplyWithError(ctx, AI_ERR_IN_TRANSACTION);
     if (ai_parse_modelrun(ctx, argv, argc, 0, &a) != 0) return REDISMODULE_OK;
 
-    job = ai_model_job(ctx, a.model, argv[1]);
-    job->timeout_ms = a.timeout;
-    if (ai_job_load_inputs(ctx, job, argv + a.in_start, (size_t)a.nin) != 0) {
-        ai_job_free(job);
-        return REDISMODULE_OK;
-    }
-    job->outputs = ai_retain_strings(ctx, argv + a.out_start, (size_t)a.nout);
-    job->noutputs = (size_t)a.nout;
-    return ai_submit(ctx, job);
+    return ai_submit_model_run(ctx, argv, &a);
 }
 
 /* ===== Scripts ===== */

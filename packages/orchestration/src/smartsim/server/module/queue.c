@@ -533,26 +533,6 @@ static void ai_caller_disconnected(RedisModuleCtx *ctx, RedisModuleBlockedClient
     }
 }
 
-void ai_queue_submit(RedisModuleCtx *ctx, ai_job *job, RedisModuleBlockedClient *bc) {
-    ai_queue *q = ai_queue_lookup(job->device, strlen(job->device), 1);
-
-    job->bc = bc;
-    RedisModule_SetDisconnectCallback(bc, ai_caller_disconnected);
-    /* SLOWLOG and commandstats then include the time spent blocked (Redis >= 6.2). */
-    if (RedisModule_BlockedClientMeasureTimeStart != NULL) RedisModule_BlockedClientMeasureTimeStart(bc);
-    ai_live_add(job);
-    job->enqueued_ms = RedisModule_Milliseconds();
-    ai_queue_push_back(q, job);
-    if (job->timeout_ms > 0) {
-        job->timer = RedisModule_CreateTimer(ctx, job->timeout_ms, ai_job_timeout, job);
-        job->timer_set = 1;
-    }
-    if (job->kind == AI_JOB_MODEL && ai_model_batchsize(job->model) > 0 && ai_model_minbatchsize(job->model) > 0 &&
-        ai_model_minbatchtimeout(job->model) > 0)
-        RedisModule_CreateTimer(ctx, ai_model_minbatchtimeout(job->model), ai_minbatch_timeout, q);
-    ai_dispatch(q);
-}
-
 void ai_queue_submit_internal(RedisModuleCtx *ctx, ai_job *job) {
     ai_queue *q = ai_queue_lookup(job->device, strlen(job->device), 1);
 
@@ -566,6 +546,15 @@ void ai_queue_submit_internal(RedisModuleCtx *ctx, ai_job *job) {
         ai_model_minbatchtimeout(job->model) > 0)
         RedisModule_CreateTimer(ctx, ai_model_minbatchtimeout(job->model), ai_minbatch_timeout, q);
     ai_dispatch(q);
+}
+
+void ai_queue_submit(RedisModuleCtx *ctx, ai_job *job, RedisModuleBlockedClient *bc) {
+    job->bc = bc;
+    RedisModule_SetDisconnectCallback(bc, ai_caller_disconnected);
+    /* SLOWLOG and commandstats then include the time spent blocked (Redis >= 6.2). */
+    if (RedisModule_BlockedClientMeasureTimeStart != NULL) RedisModule_BlockedClientMeasureTimeStart(bc);
+    ai_live_add(job);
+    ai_queue_submit_internal(ctx, job);
 }
 
 void ai_queue_finish(RedisModuleCtx *ctx, ai_job *job) {
